@@ -1,0 +1,24 @@
+"""backprop_lab: back-propagation from scratch, in NumPy, for learning.
+
+Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one contract,
+``forward(x) -> out`` and ``backward(grad_out) -> grad_in``; ``MLP`` builds the lab's network;
+``train`` runs forward, loss, backward and an optimizer step for a number of epochs.
+
+>>> import backprop_lab as bl
+>>> x, y = bl.generate_xor_easy()
+>>> model = bl.MLP((2, 10, 10, 1), seed=0)
+>>> history = bl.train(model, x, y, epochs=3000, lr=1.0)
+"""
+from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
+from .data import DATASETS, generate_circles, generate_linear, generate_spiral, generate_xor_easy, load_dataset
+from .gradcheck import (check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient,
+                        rel_error)
+from .layers import Layer, Linear, Parameter
+from .losses import LOSSES, BCELoss, MSELoss, get_loss
+from .metrics import accuracy, print_predictions
+from .model import MLP, Sequential, load_model
+from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, get_optimizer
+from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
+from .train import History, TrainingDiverged, train
+
+__version__ = "0.1.0"

@@ -1,0 +1,39 @@
+"""Accuracy and the lab's "testing result" printout."""
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import as_2d_array, check_same_shape
+
+
+def accuracy(y, pred, threshold: float = 0.5) -> float:
+    """Fraction of samples whose prediction, thresholded at ``threshold``, equals the label.
+
+    y: (N, 1) labels 0/1; pred: (N, 1) probabilities or 0/1 labels. Returns a float in [0, 1].
+    """
+    y = as_2d_array(y, "y")
+    pred = as_2d_array(pred, "pred")
+    check_same_shape(pred, y, "pred", "y")
+    return float(np.mean((pred > threshold) == (y > threshold)))
+
+
+def print_predictions(y, pred, threshold: float = 0.5, digits: int = 5, max_rows=None) -> float:
+    """Print each sample's ground truth beside its prediction, then the accuracy; return the accuracy.
+
+    y: (N, 1) labels; pred: (N, 1) network outputs (probabilities). Wrong predictions are marked with
+    ``✗``. ``max_rows`` limits how many samples are listed (the accuracy always counts all of them).
+    """
+    y = as_2d_array(y, "y")
+    pred = as_2d_array(pred, "pred")
+    check_same_shape(pred, y, "pred", "y")
+    ok = (pred > threshold) == (y > threshold)
+    n = len(y) if max_rows is None else min(len(y), max_rows)
+    width = len(str(len(y) - 1))
+    for i in range(n):
+        mark = "" if ok[i, 0] else "   ✗ wrong"
+        print(f"Sample {i:>{width}}  ground truth: {int(y[i, 0])}  prediction: {pred[i, 0]:.{digits}f}{mark}")
+    if n < len(y):
+        print(f"... ({len(y) - n} more samples)")
+    acc = float(ok.mean())
+    print(f"Accuracy: {acc:.1%} ({int(ok.sum())}/{len(y)} correct)")
+    return acc

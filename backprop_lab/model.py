@@ -1,0 +1,211 @@
+"""Models: ``Sequential`` chains layers; ``MLP`` builds the lab's network from its sizes.
+
+The lab's network is ``MLP((2, 10, 10, 1))``: Linear(2,10) → σ → Linear(10,10) → σ → Linear(10,1) → σ,
+that is Z1 = σ(X W1 + b1), Z2 = σ(Z1 W2 + b2), ŷ = σ(Z2 W3 + b3) with W_i of shape (in, out).
+Saved models are plain ``.npz`` files of arrays (no pickles): ``model.save(path)``, ``load_model(path)``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .activations import get_activation
+from .layers import Layer, Linear, Parameter
+from .validation import as_2d_array, check_positive_int
+
+_FORMAT = "backprop_lab.model.v1"
+
+
+class Sequential(Layer):
+    """Layers applied in order; ``backward`` walks them in reverse.
+
+    ``parameters()`` returns ``Parameter`` objects named ``"<layer index>.weight"`` / ``".bias"``, the
+    same list an optimizer steps and a gradient check perturbs.
+    """
+
+    def __init__(self, *layers: Layer):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layer {i} must be a backprop_lab layer (Linear, Sigmoid, ...); "
+                                f"got {type(layer).__name__}.")
+        self.layers = list(layers)
+        self._pack_parameters()
+
+    def _pack_parameters(self):
+        """Move every parameter (and gradient) into one flat array, leaving views in the layers.
+
+        The layers keep working on their own arrays (``layer.weight`` is a (in, out) view), but the
+        whole model can also be updated with a single array operation through ``flat_parameter()``:
+        for element-wise optimizers (GD, momentum, Adam) that is the same update, with one NumPy call
+        instead of one per parameter.
+        """
+        owned = [(layer, p) for layer in self.layers for p in layer.parameters()]
+        total = sum(p.value.size for _, p in owned)
+        self._flat_value, self._flat_grad = np.empty(total), np.zeros(total)
+        start = 0
+        for layer, p in owned:
+            stop = start + p.value.size
+            value = self._flat_value[start:stop].reshape(p.value.shape)
+            value[...] = p.value
+            setattr(layer, p.name, value)
+            setattr(layer, p.name + "_grad", self._flat_grad[start:stop].reshape(p.value.shape))
+            start = stop
+
+    def flat_parameter(self) -> Parameter:
+        """All parameters as one flat ``Parameter`` (views of the same memory as ``parameters()``)."""
+        return Parameter("all", self._flat_value, self._flat_grad)
+
+    def forward(self, x):
+        """x: (N, in_features) -> output of the last layer, (N, out_features)."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad, need_input_grad: bool = True):
+        """grad: dL/d(output), (N, out_features) -> dL/dx, (N, in_features) (None if not needed)."""
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not need_input_grad and isinstance(layer, Linear):
+                return layer.backward(grad, need_input_grad=False)
+            grad = layer.backward(grad)
+        return grad
+
+    def parameters(self) -> list[Parameter]:
+        params = []
+        for i, layer in enumerate(self.layers):
+            for p in layer.parameters():
+                params.append(Parameter(f"{i}.{p.name}", p.value, p.grad))
+        return params
+
+    def n_parameters(self) -> int:
+        return sum(p.value.size for p in self.parameters())
+
+    # --- weights as a dict of arrays: snapshots, save and load ---
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter array, by name."""
+        return {p.name: p.value.copy() for p in self.parameters()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy arrays into the parameters, in place; names and shapes must match exactly."""
+        params = {p.name: p for p in self.parameters()}
+        missing = sorted(set(params) - set(state))
+        extra = sorted(set(state) - set(params))
+        if missing or extra:
+            raise ValueError(f"the weights do not match this model's architecture: missing {missing}, "
+                             f"unexpected {extra}. Build the model with the same sizes first.")
+        for name, p in params.items():
+            arr = np.asarray(state[name], dtype=np.float64)
+            if arr.shape != p.value.shape:
+                raise ValueError(f"the weights do not match this model's architecture: {name} has shape "
+                                 f"{arr.shape} in the file but {p.value.shape} in the model.")
+            p.value[...] = arr
+
+    def _config(self) -> dict:
+        return {}
+
+    def save(self, path) -> None:
+        """Save the weights (and, for an MLP, its sizes and activations) to an ``.npz`` file."""
+        arrays = {f"param/{k}": v for k, v in self.state_dict().items()}
+        arrays["format"] = np.array(_FORMAT)
+        for k, v in self._config().items():
+            arrays[f"config/{k}"] = np.asarray(v)
+        np.savez(path, **arrays)
+
+    def load(self, path) -> "Sequential":
+        """Load weights saved by ``save`` into this model (same architecture), in place; returns self."""
+        state, _ = _read(path)
+        self.load_state_dict(state)
+        return self
+
+    def __repr__(self):
+        lines = [f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers)]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: Linear layers of the given ``sizes``, an activation after each.
+
+    ``sizes=(2, 10, 10, 1)`` is the lab's network. ``activation`` follows every hidden layer and
+    ``output_activation`` the last one ("sigmoid", "tanh", "relu" or "none"). ``seed`` makes the
+    weight draw reproducible; ``init`` is "normal" (standard normal, the handout's) or "xavier".
+    """
+
+    def __init__(self, sizes=(2, 10, 10, 1), activation="sigmoid", output_activation="sigmoid",
+                 seed=None, init="normal"):
+        sizes = tuple(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes needs at least an input and an output size, e.g. (2, 10, 10, 1); got {sizes}.")
+        self.sizes = tuple(check_positive_int(s, f"sizes[{i}] (a layer size)") for i, s in enumerate(sizes))
+        # Look the names up once, here; build fresh layers below.
+        get_activation(activation), get_activation(output_activation)
+        self.activation = activation if isinstance(activation, str) else type(activation).name
+        self.output_activation = (output_activation if isinstance(output_activation, str)
+                                  else type(output_activation).name)
+        self.seed, self.init = seed, init
+        rng = np.random.default_rng(seed)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(n_in, n_out, init=init, rng=rng))
+            last = i == len(sizes) - 2
+            layers.append(get_activation(self.output_activation if last else self.activation))
+        super().__init__(*layers)
+
+    @property
+    def n_inputs(self) -> int:
+        return self.sizes[0]
+
+    def linear_layers(self) -> list[Linear]:
+        return [layer for layer in self.layers if isinstance(layer, Linear)]
+
+    def predict_proba(self, x) -> np.ndarray:
+        """The network's output for x (N, n_inputs): (N, n_outputs), in (0, 1) with a sigmoid output."""
+        return self.forward(as_2d_array(x, "x", self.n_inputs))
+
+    def predict(self, x, threshold: float = 0.5) -> np.ndarray:
+        """Class labels 0/1 of shape (N, 1): the output thresholded at ``threshold``."""
+        return (self.predict_proba(x) > threshold).astype(np.int64)
+
+    def _config(self):
+        return {"sizes": np.array(self.sizes), "activation": self.activation,
+                "output_activation": self.output_activation, "init": self.init}
+
+    def __repr__(self):
+        arch = " → ".join(str(s) for s in self.sizes)
+        head = (f"MLP({arch}, activation={self.activation!r}, output_activation={self.output_activation!r}, "
+                f"{self.n_parameters()} parameters)")
+        return head + "\n" + "\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+
+
+def _read(path):
+    """Read a file written by ``save``: (state dict, config dict). Never unpickles."""
+    path = os.fspath(path)
+    if not os.path.exists(path) and os.path.exists(path + ".npz"):
+        path += ".npz"  # np.savez adds the suffix when it is missing
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no saved model at {path!r}.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            files = {k: f[k] for k in f.files}
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{path!r} is not a saved backprop_lab model (could not read it as .npz: {exc}).") from None
+    if files.get("format") is None or str(files["format"]) != _FORMAT:
+        raise ValueError(f"{path!r} is not a saved backprop_lab model (no '{_FORMAT}' marker); "
+                         f"save models with model.save(path).")
+    state = {k[len("param/"):]: v for k, v in files.items() if k.startswith("param/")}
+    config = {k[len("config/"):]: v for k, v in files.items() if k.startswith("config/")}
+    return state, config
+
+
+def load_model(path) -> MLP:
+    """Build an ``MLP`` from a file written by ``MLP.save``, with its sizes, activations and weights."""
+    state, config = _read(path)
+    if "sizes" not in config:
+        raise ValueError(f"{path!r} holds weights without an architecture (saved from a Sequential); "
+                         f"build the model yourself and call model.load(path).")
+    model = MLP(tuple(int(s) for s in config["sizes"]), activation=str(config["activation"]),
+                output_activation=str(config["output_activation"]), init=str(config.get("init", "normal")),
+                seed=0)
+    model.load_state_dict(state)
+    return model

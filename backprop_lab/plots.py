@@ -1,0 +1,145 @@
+"""Plots. Each function takes ``ax=None`` (or ``axes``), draws, and returns what it drew.
+
+Class 0 is red and class 1 blue, as in the lab's handout. Nothing here changes matplotlib's global
+settings; figures are small (about 3 inches per panel, 80 dpi) so notebooks stay light.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import as_2d_array, check_same_shape
+
+CLASS_COLORS = ("tab:red", "tab:blue")
+DPI = 80
+
+
+def _new_axes(ncols=1, width=3.2, height=3.0):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), dpi=DPI, layout="constrained")
+    return axes
+
+
+def _scatter_classes(ax, x, labels):
+    for cls, color in enumerate(CLASS_COLORS):
+        pts = x[labels[:, 0] == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], c=color, s=18, edgecolors="white", linewidths=0.4, label=f"class {cls}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal", adjustable="datalim")
+
+
+def show_result(x, y, pred, axes=None, threshold: float = 0.5):
+    """Ground truth beside prediction: two scatter panels, red = 0, blue = 1.
+
+    x: (N, 2) points; y: (N, 1) labels; pred: (N, 1) network outputs, thresholded at ``threshold``
+    before plotting (probabilities are never passed to the colours). Returns the two axes.
+    """
+    x = as_2d_array(x, "x", 2)
+    y = as_2d_array(y, "y")
+    pred = as_2d_array(pred, "pred")
+    check_same_shape(pred, y, "pred", "y")
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} points but y has {len(y)} labels.")
+    axes = _new_axes(2) if axes is None else axes
+    labels_pred = (pred > threshold).astype(int)
+    wrong = int(np.sum(labels_pred != (y > threshold)))
+    _scatter_classes(axes[0], x, (y > threshold).astype(int))
+    axes[0].set_title("Ground truth")
+    _scatter_classes(axes[1], x, labels_pred)
+    axes[1].set_title(f"Predict result ({wrong} wrong)")
+    return axes
+
+
+def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, metric: str = "loss"):
+    """Overlay the per-epoch loss (or ``metric="accuracy"``) of one or several ``History`` objects.
+
+    ``histories``: a History, a list of them, or a dict {label: History}. A run that diverged ends
+    with an ✕ at the epoch where it stopped. Returns the axes.
+    """
+    if isinstance(histories, dict):
+        labels, histories = list(histories), list(histories.values())
+    elif not isinstance(histories, (list, tuple)):
+        histories = [histories]
+    if labels is None:
+        labels = [h.label for h in histories]
+    if len(labels) != len(histories):
+        raise ValueError(f"got {len(labels)} labels for {len(histories)} histories.")
+    if metric not in ("loss", "accuracy"):
+        raise ValueError(f"metric must be 'loss' or 'accuracy'; got {metric!r}.")
+    ax = _new_axes(1, width=4.2) if ax is None else ax
+    for h, label in zip(histories, labels):
+        values = getattr(h, metric)
+        epochs = np.arange(1, len(values) + 1)
+        (line,) = ax.plot(epochs, values, label=label, lw=1.5)
+        if h.diverged:
+            ax.plot([h.diverged_at], [values[-1] if len(values) else 1.0], "x", color=line.get_color(),
+                    ms=8, mew=2)
+    if logy and metric == "loss":
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title("Learning curve" if len(histories) == 1 else "Learning curves")
+    if any(labels):
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_decision_boundary(model, x, y=None, ax=None, resolution: int = 80, padding: float = 0.1, title=None):
+    """The model's output over the plane (red = 0, blue = 1, the 0.5 contour in black) with the points.
+
+    model: takes (M, 2) inputs; x: (N, 2); y: (N, 1) labels or None. Returns the axes.
+    """
+    x = as_2d_array(x, "x", 2)
+    ax = _new_axes(1) if ax is None else ax
+    lo, hi = x.min(axis=0) - padding, x.max(axis=0) + padding
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([g0.ravel(), g1.ravel()])
+    with np.errstate(all="ignore"):
+        z = model.forward(grid).reshape(g0.shape)
+    z = np.nan_to_num(z, nan=0.5)
+    ax.contourf(g0, g1, np.clip(z, 0, 1), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
+    if z.min() < 0.5 < z.max():
+        ax.contour(g0, g1, z, levels=[0.5], colors="k", linewidths=1)
+    if y is not None:
+        y = as_2d_array(y, "y")
+        _scatter_classes(ax, x, (y > 0.5).astype(int))
+    else:
+        ax.scatter(x[:, 0], x[:, 1], c="k", s=10)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_title(title or "Decision boundary")
+    return ax
+
+
+def draw_network(model, ax=None, values: str = "weight", title=None):
+    """Neurons as circles and connections as lines: width ∝ |value|, blue positive, red negative.
+
+    ``values="weight"`` draws the weights; ``values="grad"`` the gradients from the last ``backward``
+    (which connections the loss wants to change most). Returns the axes.
+    """
+    if values not in ("weight", "grad"):
+        raise ValueError(f"values must be 'weight' or 'grad'; got {values!r}.")
+    linears = model.linear_layers()
+    sizes = [linears[0].in_features] + [lin.out_features for lin in linears]
+    ax = _new_axes(1, width=4.0, height=3.0) if ax is None else ax
+    ys = [np.linspace(0, 1, s) if s > 1 else np.array([0.5]) for s in sizes]
+    mats = [lin.weight if values == "weight" else lin.weight_grad for lin in linears]
+    scale = max(float(np.max(np.abs(m))) for m in mats) or 1.0
+    for layer, m in enumerate(mats):
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                w = m[i, j]
+                ax.plot([layer, layer + 1], [ys[layer][i], ys[layer + 1][j]],
+                        color="tab:blue" if w >= 0 else "tab:red", lw=0.2 + 2.8 * abs(w) / scale,
+                        alpha=0.35 + 0.6 * abs(w) / scale, zorder=1)
+    for layer, y in enumerate(ys):
+        ax.scatter(np.full(len(y), layer), y, s=90, c="white", edgecolors="k", zorder=2)
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    ax.set_xticks(range(len(sizes)), [f"{n}\n({s})" for n, s in zip(names, sizes)], fontsize="small")
+    ax.set_yticks([])
+    ax.set_xlim(-0.3, len(sizes) - 0.7)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    default = "Weights" if values == "weight" else "Gradients dL/dW"
+    ax.set_title(title or f"{default} (blue +, red −, width ∝ |value|)", fontsize="medium")
+    return ax

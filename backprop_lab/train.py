@@ -1,0 +1,167 @@
+"""``train``: the full-batch training loop (forward, loss, backward, step), and its ``History``."""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .losses import get_loss
+from .optim import get_optimizer
+from .validation import check_positive_int, check_xy
+
+
+class TrainingDiverged(ValueError):
+    """Raised by ``train(..., on_divergence="raise")`` when the loss becomes NaN or infinite."""
+
+
+@dataclass
+class History:
+    """What ``train`` recorded.
+
+    ``loss[i]`` and ``accuracy[i]`` are measured at epoch ``i + 1``, on the weights before that epoch's
+    update (as the lab's loop prints them). ``snapshots[j]`` holds the weights after
+    ``snapshot_epochs[j]`` updates (epoch 0 = the initial weights). If training diverged,
+    ``diverged_at`` is the epoch whose loss was not finite, ``loss`` stops there, and ``message``
+    says what to try.
+    """
+
+    loss: np.ndarray
+    accuracy: np.ndarray
+    snapshot_epochs: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+    diverged_at: int | None = None
+    message: str = ""
+    config: dict = field(default_factory=dict)
+    model: object = field(default=None, repr=False)
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs that completed with a finite loss."""
+        return int(np.isfinite(self.loss).sum())
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.loss[-1])
+
+    @property
+    def final_accuracy(self) -> float:
+        return float(self.accuracy[-1])
+
+    @property
+    def label(self) -> str:
+        c = self.config
+        return f"{c.get('optimizer', '?')}, lr={c.get('lr', float('nan')):g}"
+
+    def epochs_to_accuracy(self, target: float = 1.0):
+        """The first epoch (1-based) whose accuracy reached ``target``, or None if none did."""
+        hit = np.flatnonzero(self.accuracy >= target)
+        return int(hit[0]) + 1 if hit.size else None
+
+    def weights_at(self, epoch: int) -> dict:
+        """The latest snapshot taken at or before ``epoch``: a dict of arrays by parameter name."""
+        j = int(np.searchsorted(self.snapshot_epochs, epoch, side="right")) - 1
+        if j < 0:
+            raise ValueError(f"no snapshot at or before epoch {epoch}; snapshots: {self.snapshot_epochs}.")
+        return self.snapshots[j]
+
+    def model_at(self, epoch: int):
+        """A copy of the trained model with the weights it had at ``epoch`` (from the snapshots)."""
+        if self.model is None:
+            raise ValueError("this History has no model attached.")
+        m = copy.deepcopy(self.model)
+        m.load_state_dict(self.weights_at(epoch))
+        return m
+
+    def __repr__(self):
+        status = f"diverged at epoch {self.diverged_at}" if self.diverged else (
+            f"final loss {self.final_loss:.4f}, accuracy {self.final_accuracy:.1%}")
+        return f"History({len(self.loss)} epochs, {status}, {self.config.get('optimizer_repr', '')})"
+
+
+def divergence_message(epoch: int, loss_value: float, lr: float, unbounded_output: bool) -> str:
+    why = ("the network's output is unbounded (no output activation), so each too-large step "
+           "makes the next error and gradient larger" if unbounded_output else
+           "the updates overshoot and grow without bound")
+    return (f"Training diverged at epoch {epoch}: the loss became {loss_value} with lr={lr:g}; {why}. "
+            f"Try a smaller learning rate, e.g. lr={lr / 10:g}.")
+
+
+def train(model, x, y, epochs: int = 2000, lr=None, optimizer="gd", loss="mse", log_every=None,
+          snapshot_every=None, progress: bool = False, on_divergence: str = "stop", print_fn=print) -> History:
+    """Train ``model`` on (x, y) with full-batch updates; return a ``History``.
+
+    x: (N, n_inputs); y: (N, 1) labels (an (N,) array is refused: pass ``y.reshape(-1, 1)``).
+    ``optimizer`` is a name ("gd", "momentum", "adam") or an ``Optimizer``; ``lr=None`` takes the
+    optimizer's default (``optim.DEFAULT_LR``). ``loss`` is "mse" or "bce" (or a ``Loss``).
+    ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
+    ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
+    If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
+    (``on_divergence="stop"``) or raised as ``TrainingDiverged`` (``"raise"``).
+    ``progress=True`` shows a tqdm progress bar (the notebook widget form in Jupyter).
+    """
+    sizes = getattr(model, "sizes", None)
+    x, y = check_xy(x, y, n_features=sizes[0] if sizes else None, n_outputs=sizes[-1] if sizes else None)
+    epochs = check_positive_int(epochs, "epochs")
+    opt = get_optimizer(optimizer, lr)
+    loss_fn = get_loss(loss)
+    loss_fn._check_target(y)
+    if on_divergence not in ("stop", "raise"):
+        raise ValueError(f"on_divergence must be 'stop' or 'raise'; got {on_divergence!r}.")
+    log_every = None if log_every is None else check_positive_int(log_every, "log_every")
+    every = max(1, epochs // 50) if snapshot_every is None else check_positive_int(snapshot_every, "snapshot_every")
+
+    # One flat view of all parameters: the same element-wise update as stepping each parameter
+    # (tested), in one NumPy call; models without it are stepped parameter by parameter.
+    params = [model.flat_parameter()] if hasattr(model, "flat_parameter") else model.parameters()
+    n = len(y)
+    target = y > 0.5
+    losses = np.full(epochs, np.nan)
+    accs = np.full(epochs, np.nan)
+    snap_epochs, snaps = [0], [model.state_dict()]
+    hist = History(losses, accs, snap_epochs, snaps, model=model,
+                   config={"epochs": epochs, "lr": opt.lr, "optimizer": opt.name, "loss": loss_fn.name,
+                           "optimizer_repr": repr(opt)})
+    width = len(str(epochs))
+    bar = _progress_bar(epochs) if progress else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            pred = model.forward(x)
+            value, grad = loss_fn.value_and_grad(pred, y)
+            if not math.isfinite(value):
+                hist.diverged_at = epoch
+                hist.loss, hist.accuracy = losses[:epoch - 1], accs[:epoch - 1]
+                hist.message = divergence_message(epoch, value, opt.lr,
+                                                  getattr(model, "output_activation", "") == "none")
+                if bar is not None:
+                    bar.close()
+                if on_divergence == "raise":
+                    raise TrainingDiverged(hist.message)
+                print_fn(hist.message)
+                return hist
+            losses[epoch - 1] = value
+            accs[epoch - 1] = np.count_nonzero((pred > 0.5) == target) / n
+            model.backward(grad, need_input_grad=False)
+            opt.step(params)
+            if epoch % every == 0 or epoch == epochs:
+                snap_epochs.append(epoch)
+                snaps.append(model.state_dict())
+            if log_every and epoch % log_every == 0:
+                print_fn(f"Epoch {epoch:>{width}}  loss: {value:.4f}  accuracy: {accs[epoch - 1]:.1%}")
+            if bar is not None and (epoch % 100 == 0 or epoch == epochs):
+                bar.update(epoch - bar.n)
+                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+    if bar is not None:
+        bar.close()
+    return hist
+
+
+def _progress_bar(total):
+    # tqdm's notebook-aware bar: a widget in Jupyter, text in a terminal.
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="training", unit="epoch")
