@@ -108,7 +108,7 @@ class Adam(Optimizer):
 OPTIMIZERS = {"gd": GD, "sgd": GD, "momentum": Momentum, "adam": Adam}
 
 #: A learning rate that works for the lab's 2-10-10-1 sigmoid network with MSE, per optimizer.
-DEFAULT_LR = {"gd": 1.0, "sgd": 1.0, "momentum": 0.1, "adam": 0.01}
+DEFAULT_LR = {"gd": 1.0, "sgd": 1.0, "momentum": 0.5, "adam": 0.01}
 
 
 def get_optimizer(name, lr=None) -> Optimizer:

@@ -92,7 +92,7 @@ def divergence_message(epoch: int, loss_value: float, lr: float, unbounded_outpu
             f"Try a smaller learning rate, e.g. lr={lr / 10:g}.")
 
 
-def train(model, x, y, epochs: int = 2000, lr=None, optimizer="gd", loss="mse", log_every=None,
+def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", log_every=None,
           snapshot_every=None, progress: bool = False, on_divergence: str = "stop", print_fn=print) -> History:
     """Train ``model`` on (x, y) with full-batch updates; return a ``History``.
 
