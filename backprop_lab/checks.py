@@ -1,0 +1,197 @@
+"""Checks for the notebooks' "your turn" exercises.
+
+Each ``check_*`` function calls the student's function on random inputs (seeded), compares it with
+the right answer and, when it differs, with the typical wrong answers, so the reply can name the
+mistake (a missing 1/N, σ applied twice, a transpose missing, the bias gradient not summed over the
+batch...). It prints the verdict and returns a ``CheckResult`` (truthy when correct).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid
+
+
+class CheckResult:
+    """The verdict of a check: ``passed`` and a ``message`` for the student."""
+
+    def __init__(self, passed: bool, message: str):
+        self.passed, self.message = passed, message
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        return ("✔ Correct! " if self.passed else "✘ Not yet. ") + self.message
+
+
+def _close(a, b):
+    a = np.asarray(a, dtype=float)
+    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def _run(fn, *args):
+    """Call the student's function; (result, None) or (None, CheckResult explaining the exception)."""
+    try:
+        return fn(*args), None
+    except Exception as exc:  # the student's code may raise anything; report it, don't crash
+        return None, CheckResult(False, f"your function raised {type(exc).__name__}: {exc}. "
+                                        f"Check the shapes of your arrays (print them) and try again.")
+
+
+def _verdict(got, right, wrong_answers, ok_message, what):
+    """Compare ``got`` with ``right``, then with each (wrong answer, hint) pair."""
+    got_arr = np.asarray(got, dtype=float) if got is not None else None
+    if got_arr is None:
+        return CheckResult(False, f"your function returned None; it should return {what}.")
+    if got_arr.shape != np.shape(right):
+        for wrong, hint in wrong_answers:
+            if got_arr.shape == np.shape(wrong) and np.allclose(got_arr, wrong):
+                return CheckResult(False, hint)
+        return CheckResult(False, f"{what} should have shape {np.shape(right)}; yours has shape {got_arr.shape}.")
+    if _close(got_arr, right):
+        return CheckResult(True, ok_message)
+    for wrong, hint in wrong_answers:
+        if _close(got_arr, wrong):
+            return CheckResult(False, hint)
+    err = float(np.max(np.abs(got_arr - right)))
+    return CheckResult(False, f"{what} differs from the right answer by up to {err:.3g}. "
+                              f"Compare your formula with the one in the text, term by term.")
+
+
+def _report(result: CheckResult) -> CheckResult:
+    print(repr(result))
+    return result
+
+
+def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
+    """``fn(x)`` must return σ'(x) = σ(x)(1 - σ(x)) element-wise, for x of any shape."""
+    x = np.random.default_rng(seed).normal(0, 3, (4, 5))
+    got, error = _run(fn, x.copy())
+    if error:
+        return _report(error)
+    s = sigmoid(x)
+    wrong = [
+        (s, "you returned σ(x) itself; the derivative is σ(x) · (1 - σ(x))."),
+        (x * (1 - x), "you applied s(1 - s) to x itself: first compute s = σ(x), then s · (1 - s)."),
+        (sigmoid(s) * (1 - sigmoid(s)), "σ is applied twice: compute s = σ(x) once and use s · (1 - s)."),
+        (s * (1 + s), "a sign is off: the derivative is σ(x) · (1 - σ(x)), with a minus."),
+        (-s * (1 - s), "the sign is flipped: σ is increasing, so its derivative is positive."),
+        (np.exp(-x) / (1 + np.exp(-x)), "close: e^{-x}/(1+e^{-x}) = 1 - σ(x); multiply by σ(x) as well."),
+    ]
+    return _report(_verdict(got, s * (1 - s), wrong, "σ'(x) = σ(x)(1 - σ(x)), matching on 20 random inputs.",
+                            "σ'(x)"))
+
+
+def check_forward(fn, seed: int = 0) -> CheckResult:
+    """``fn(x, W1, b1, W2, b2, W3, b3)`` must return σ(σ(σ(x W1 + b1) W2 + b2) W3 + b3), shape (N, 1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (6, 2))
+    Ws = [rng.normal(size=s) for s in [(2, 10), (10, 10), (10, 1)]]
+    bs = [rng.normal(size=(1, s)) for s in (10, 10, 1)]
+    args = (x, Ws[0], bs[0], Ws[1], bs[1], Ws[2], bs[2])
+    got, error = _run(fn, *args)
+    if error:
+        return _report(error)
+
+    def net(act=(sigmoid, sigmoid, sigmoid), bias=True):
+        h = x
+        for W, b, f in zip(Ws, bs, act):
+            h = f(h @ W + (b if bias else 0))
+        return h
+
+    ident = lambda z: z  # noqa: E731
+    wrong = [
+        (net(act=(sigmoid, sigmoid, ident)), "the output layer needs its sigmoid too: ŷ = σ(Z2 W3 + b3)."),
+        (net(bias=False), "the biases are missing: each layer computes x W + b before the sigmoid."),
+        (net(act=(ident, ident, ident)), "no sigmoid was applied: each layer is σ(x W + b)."),
+    ]
+    return _report(_verdict(got, net(), wrong, "your forward pass matches the package's on 6 random points.",
+                            "ŷ"))
+
+
+def check_mse_grad(fn, seed: int = 0) -> CheckResult:
+    """``fn(pred, target)`` must return dL/dŷ = 2 (ŷ - y) / N for L = mean((ŷ - y)²), shape (N, 1)."""
+    rng = np.random.default_rng(seed)
+    pred, target = rng.uniform(0, 1, (8, 1)), rng.integers(0, 2, (8, 1)).astype(float)
+    got, error = _run(fn, pred.copy(), target.copy())
+    if error:
+        return _report(error)
+    n, d = pred.size, pred - target
+    wrong = [
+        (2 * d, "the 1/N is missing: L is a mean over N samples, so each sample's gradient is divided by N."),
+        (d / n, "the factor 2 is missing: d/dŷ (ŷ - y)² = 2 (ŷ - y)."),
+        (-2 * d / n, "the sign is flipped: differentiate with respect to ŷ, giving +2 (ŷ - y)/N."),
+        (2 * d ** 2 / n, "the error is squared: the derivative of (ŷ - y)² is 2 (ŷ - y), not 2 (ŷ - y)²."),
+        (d, "both the 2 and the 1/N are missing: dL/dŷ = 2 (ŷ - y) / N."),
+        (np.full_like(d, float(np.mean(d ** 2))), "you returned the loss itself; return its gradient, one value per sample."),
+    ]
+    return _report(_verdict(got, 2 * d / n, wrong, "dL/dŷ = 2(ŷ - y)/N, matching on 8 random samples.",
+                            "dL/dŷ"))
+
+
+def check_linear_backward(fn, seed: int = 0) -> CheckResult:
+    """``fn(x, W, grad_out)`` must return (dL/dx, dL/dW, dL/db) = (g Wᵀ, xᵀ g, Σ_batch g (1, out))."""
+    rng = np.random.default_rng(seed)
+    x, W, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    got, error = _run(fn, x.copy(), W.copy(), g.copy())
+    if error:
+        return _report(error)
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return _report(CheckResult(False, "return three arrays: (grad_x, grad_W, grad_b)."))
+    gx, gW, gb = got
+    checks = [
+        (gx, g @ W.T, "dL/dx (grad_x)", [
+            (W @ g.T, "grad_x is transposed: use grad_out @ W.T, shape (N, in); you computed W @ grad_out.T."),
+        ]),
+        (gW, x.T @ g, "dL/dW (grad_W)", [
+            (g.T @ x, "grad_W is transposed: it must have W's shape (in, out), so compute x.T @ grad_out."),
+            (x.T @ g / len(x), "grad_W is divided by N: the loss's gradient already holds the 1/N, don't divide again."),
+        ]),
+        (gb, g.sum(axis=0, keepdims=True), "dL/db (grad_b)", [
+            (g, "the bias gradient must be summed over the batch: grad_out.sum(axis=0, keepdims=True), shape (1, out)."),
+            (g.mean(axis=0, keepdims=True), "the bias gradient is a sum over the batch, not a mean (the 1/N is already in grad_out)."),
+            (g.sum(axis=0), "right values, but keep the shape (1, out): use keepdims=True."),
+            (g.sum(axis=1, keepdims=True), "summed over the wrong axis: sum over the batch, axis=0."),
+        ]),
+    ]
+    for got_i, right, what, wrong in checks:
+        res = _verdict(got_i, right, wrong, "", what)
+        if not res.passed:
+            return _report(res)
+    return _report(CheckResult(True, "all three gradients match: dL/dx = g Wᵀ, dL/dW = xᵀ g, dL/db = Σ g."))
+
+
+def check_train_step(fn, seed: int = 0) -> CheckResult:
+    """``fn(model, x, y, lr)`` must do one GD step (forward, MSE loss, backward, W ← W - lr ∂L/∂W)
+    on ``model`` in place and return the loss before the step (a float)."""
+    from .data import generate_xor_easy
+    from .losses import MSELoss
+    from .model import MLP
+    x, y = generate_xor_easy()
+    lr = 0.5
+    student, ref = MLP(seed=seed), MLP(seed=seed)
+    before = ref.state_dict()
+    loss_fn = MSELoss()
+    right_loss = loss_fn.forward(ref.forward(x), y)
+    ref.backward(loss_fn.backward())
+    grads = {p.name: p.grad.copy() for p in ref.parameters()}
+    got, error = _run(fn, student, x, y, lr)
+    if error:
+        return _report(error)
+    after = student.state_dict()
+    right = {k: before[k] - lr * grads[k] for k in before}
+    if all(np.allclose(after[k], before[k]) for k in before):
+        return _report(CheckResult(False, "the weights did not change: after backward, update each parameter "
+                                          "in place, p.value -= lr * p.grad."))
+    if all(np.allclose(after[k], before[k] + lr * grads[k]) for k in before):
+        return _report(CheckResult(False, "the weights moved uphill: subtract the gradient (p.value -= lr * p.grad)."))
+    if all(np.allclose(after[k], before[k] - grads[k]) for k in before):
+        return _report(CheckResult(False, "the learning rate is missing from the update: p.value -= lr * p.grad."))
+    if not all(np.allclose(after[k], right[k]) for k in before):
+        return _report(CheckResult(False, "the weights after your step differ from one gradient-descent step. "
+                                          "Order: forward, loss, loss.backward(), model.backward(grad), update."))
+    if got is None or not np.isclose(float(got), right_loss):
+        return _report(CheckResult(False, f"the update is right, but return the loss before the step "
+                                          f"(expected {right_loss:.4f}, got {got})."))
+    return _report(CheckResult(True, "one step of gradient descent, exactly as train() does it."))
