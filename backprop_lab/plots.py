@@ -25,7 +25,7 @@ def _scatter_classes(ax, x, labels):
         ax.scatter(pts[:, 0], pts[:, 1], c=color, s=18, edgecolors="white", linewidths=0.4, label=f"class {cls}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
 
 
 def show_result(x, y, pred, axes=None, threshold: float = 0.5):
