@@ -68,7 +68,7 @@ def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
     """``fn(x)`` must return σ'(x) = σ(x)(1 - σ(x)) element-wise, for x of any shape."""
     x = np.random.default_rng(seed).normal(0, 3, (4, 5))
     got, error = _run(fn, x.copy())
-    if error:
+    if error is not None:
         return _report(error)
     s = sigmoid(x)
     wrong = [
@@ -91,7 +91,7 @@ def check_forward(fn, seed: int = 0) -> CheckResult:
     bs = [rng.normal(size=(1, s)) for s in (10, 10, 1)]
     args = (x, Ws[0], bs[0], Ws[1], bs[1], Ws[2], bs[2])
     got, error = _run(fn, *args)
-    if error:
+    if error is not None:
         return _report(error)
 
     def net(act=(sigmoid, sigmoid, sigmoid), bias=True):
@@ -115,7 +115,7 @@ def check_mse_grad(fn, seed: int = 0) -> CheckResult:
     rng = np.random.default_rng(seed)
     pred, target = rng.uniform(0, 1, (8, 1)), rng.integers(0, 2, (8, 1)).astype(float)
     got, error = _run(fn, pred.copy(), target.copy())
-    if error:
+    if error is not None:
         return _report(error)
     n, d = pred.size, pred - target
     wrong = [
@@ -135,7 +135,7 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
     rng = np.random.default_rng(seed)
     x, W, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
     got, error = _run(fn, x.copy(), W.copy(), g.copy())
-    if error:
+    if error is not None:
         return _report(error)
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return _report(CheckResult(False, "return three arrays: (grad_x, grad_W, grad_b)."))
@@ -169,7 +169,7 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
     from .losses import MSELoss
     from .model import MLP
     x, y = generate_xor_easy()
-    lr = 0.5
+    lr = 0.3
     student, ref = MLP(seed=seed), MLP(seed=seed)
     before = ref.state_dict()
     loss_fn = MSELoss()
@@ -177,7 +177,7 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
     ref.backward(loss_fn.backward())
     grads = {p.name: p.grad.copy() for p in ref.parameters()}
     got, error = _run(fn, student, x, y, lr)
-    if error:
+    if error is not None:
         return _report(error)
     after = student.state_dict()
     right = {k: before[k] - lr * grads[k] for k in before}

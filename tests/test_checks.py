@@ -1,0 +1,158 @@
+"""The exercise checks (backprop_lab.checks) against right and deliberately wrong answers.
+
+Each wrong implementation is one of the typical mistakes the notebooks warn about; the check must
+say "not yet" AND name that mistake, and accept every correct implementation.
+"""
+import numpy as np
+import pytest
+
+import backprop_lab as bl
+from backprop_lab import checks
+
+
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# --- sigmoid derivative (notebook 1) ---------------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: bl.sigmoid(x) * (1 - bl.sigmoid(x)),
+    lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,          # the same derivative, another form
+])
+def test_sigmoid_derivative_accepts_right_answers(fn, capsys):
+    assert checks.check_sigmoid_derivative(fn)
+    assert "Correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda x: bl.sigmoid(x), "σ(x) itself"),
+    (lambda x: x * (1 - x), "applied s(1 - s) to x"),
+    (lambda x: _sig(_sig(x)) * (1 - _sig(_sig(x))), "applied twice"),
+    (lambda x: -bl.sigmoid(x) * (1 - bl.sigmoid(x)), "sign is flipped"),
+    (lambda x: np.zeros(3), "shape"),
+    (lambda x: None, "returned None"),
+    (lambda x: 1 / 0, "ZeroDivisionError"),
+])
+def test_sigmoid_derivative_names_the_mistake(fn, hint, capsys):
+    result = checks.check_sigmoid_derivative(fn)
+    assert not result
+    assert hint in result.message
+    assert "Not yet" in capsys.readouterr().out
+
+
+# --- forward pass (notebook 2) -----------------------------------------------------------------
+def test_forward_accepts_the_package_network():
+    def forward(x, W1, b1, W2, b2, W3, b3):
+        model = bl.MLP((2, 10, 10, 1), seed=0)
+        state = dict(zip(["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"],
+                         [W1, b1, W2, b2, W3, b3]))
+        model.load_state_dict(state)
+        return model.forward(x)
+    assert checks.check_forward(forward)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda x, W1, b1, W2, b2, W3, b3: _sig(_sig(x @ W1 + b1) @ W2 + b2) @ W3 + b3, "output layer needs its sigmoid"),
+    (lambda x, W1, b1, W2, b2, W3, b3: _sig(_sig(_sig(x @ W1) @ W2) @ W3), "biases are missing"),
+    (lambda x, W1, b1, W2, b2, W3, b3: ((x @ W1 + b1) @ W2 + b2) @ W3 + b3, "no sigmoid"),
+    (lambda x, W1, b1, W2, b2, W3, b3: _sig(x @ W1 + b1), "shape"),
+])
+def test_forward_names_the_mistake(fn, hint):
+    result = checks.check_forward(fn)
+    assert not result and hint in result.message
+
+
+# --- MSE gradient (notebook 3) -------------------------------------------------------------------
+def test_mse_grad_accepts_right_answer():
+    assert checks.check_mse_grad(lambda p, t: 2 * (p - t) / len(p))
+    assert checks.check_mse_grad(lambda p, t: bl.MSELoss().forward(p, t) * 0 + 2 * (p - t) / p.size)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda p, t: 2 * (p - t), "1/N is missing"),
+    (lambda p, t: (p - t) / len(p), "factor 2 is missing"),
+    (lambda p, t: 2 * (t - p) / len(p), "sign is flipped"),
+    (lambda p, t: 2 * (p - t) ** 2 / len(p), "error is squared"),
+    (lambda p, t: np.full_like(p, np.mean((p - t) ** 2)), "loss itself"),
+    (lambda p, t: 2 * (p - t).ravel() / len(p), "shape"),
+])
+def test_mse_grad_names_the_mistake(fn, hint):
+    result = checks.check_mse_grad(fn)
+    assert not result and hint in result.message
+
+
+# --- Linear backward (notebook 3) ----------------------------------------------------------------
+def right_linear_backward(x, W, g):
+    return g @ W.T, x.T @ g, g.sum(axis=0, keepdims=True)
+
+
+def test_linear_backward_accepts_right_answer_and_the_package_layer():
+    assert checks.check_linear_backward(right_linear_backward)
+
+    def with_package(x, W, g):
+        layer = bl.Linear(W.shape[0], W.shape[1])
+        layer.weight[...] = W
+        layer.forward(x)
+        gx = layer.backward(g)
+        return gx, layer.weight_grad, layer.bias_grad
+    assert checks.check_linear_backward(with_package)
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda x, W, g: (g @ W.T, x.T @ g, g), "summed over the batch"),
+    (lambda x, W, g: (g @ W.T, x.T @ g, g.mean(axis=0, keepdims=True)), "not a mean"),
+    (lambda x, W, g: (g @ W.T, x.T @ g, g.sum(axis=0)), "keepdims"),
+    (lambda x, W, g: (g @ W.T, g.T @ x, g.sum(axis=0, keepdims=True)), "transposed"),
+    (lambda x, W, g: (g @ W.T, x.T @ g / len(x), g.sum(axis=0, keepdims=True)), "divided by N"),
+    (lambda x, W, g: (W @ g.T, x.T @ g, g.sum(axis=0, keepdims=True)), "grad_x is transposed"),
+    (lambda x, W, g: (g @ W, x.T @ g, g.sum(axis=0, keepdims=True)), "raised ValueError"),  # missing transpose
+    (lambda x, W, g: (g @ W.T, x.T @ g), "three arrays"),
+])
+def test_linear_backward_names_the_mistake(fn, hint):
+    result = checks.check_linear_backward(fn)
+    assert not result and hint in result.message
+
+
+# --- one training step (notebook 4) ----------------------------------------------------------------
+def right_step(model, x, y, lr):
+    loss = bl.MSELoss()
+    value = loss.forward(model.forward(x), y)
+    model.backward(loss.backward())
+    for p in model.parameters():
+        p.value -= lr * p.grad
+    return value
+
+
+def test_train_step_accepts_right_answer():
+    assert checks.check_train_step(right_step)
+
+    def with_optimizer(model, x, y, lr):     # the package's own optimizer is also a right answer
+        loss = bl.MSELoss()
+        value = loss.forward(model.forward(x), y)
+        model.backward(loss.backward())
+        bl.GD(lr).step(model.parameters())
+        return value
+    assert checks.check_train_step(with_optimizer)
+
+
+def _step(update, returns=True):
+    def fn(model, x, y, lr):
+        loss = bl.MSELoss()
+        value = loss.forward(model.forward(x), y)
+        model.backward(loss.backward())
+        for p in model.parameters():
+            update(p, lr)
+        return value if returns else None
+    return fn
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (_step(lambda p, lr: None), "did not change"),
+    (_step(lambda p, lr: p.value.__iadd__(lr * p.grad)), "uphill"),
+    (_step(lambda p, lr: p.value.__isub__(p.grad)), "learning rate is missing"),
+    (_step(lambda p, lr: p.value.__isub__(lr * p.grad), returns=False), "return the loss"),
+    (_step(lambda p, lr: p.value.__isub__(2 * lr * p.grad)), "differ from one gradient-descent step"),
+])
+def test_train_step_names_the_mistake(fn, hint):
+    result = checks.check_train_step(fn)
+    assert not result and hint in result.message
