@@ -10,7 +10,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test unit notebooks bench clean
+.PHONY: setup lab test unit notebooks execute bench clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ unit: setup
 
 notebooks: setup
 	$(PY) -m pytest notebooks
+
+# Re-run every notebook in a fresh kernel and store the outputs (after changing the package).
+execute: setup
+	$(PY) tools/execute_notebooks.py
 
 bench: setup
 	$(PY) benchmarks/bench.py

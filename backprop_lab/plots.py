@@ -22,7 +22,7 @@ def _new_axes(ncols=1, width=3.2, height=3.0):
 def _scatter_classes(ax, x, labels):
     for cls, color in enumerate(CLASS_COLORS):
         pts = x[labels[:, 0] == cls]
-        ax.scatter(pts[:, 0], pts[:, 1], c=color, s=18, edgecolors="white", linewidths=0.4, label=f"class {cls}")
+        ax.scatter(pts[:, 0], pts[:, 1], c=color, s=18, edgecolors="k", linewidths=0.4, label=f"class {cls}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal", adjustable="box")
@@ -97,7 +97,7 @@ def plot_decision_boundary(model, x, y=None, ax=None, resolution: int = 80, padd
     with np.errstate(all="ignore"):
         z = model.forward(grid).reshape(g0.shape)
     z = np.nan_to_num(z, nan=0.5)
-    ax.contourf(g0, g1, np.clip(z, 0, 1), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
+    ax.contourf(g0, g1, np.clip(z, 0, 1), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.4)
     if z.min() < 0.5 < z.max():
         ax.contour(g0, g1, z, levels=[0.5], colors="k", linewidths=1)
     if y is not None:
