@@ -7,6 +7,7 @@ Saved models are plain ``.npz`` files of arrays (no pickles): ``model.save(path)
 from __future__ import annotations
 
 import os
+import zipfile
 
 import numpy as np
 
@@ -48,9 +49,18 @@ class Sequential(Layer):
             stop = start + p.value.size
             value = self._flat_value[start:stop].reshape(p.value.shape)
             value[...] = p.value
+            grad = self._flat_grad[start:stop].reshape(p.value.shape)
+            grad[...] = p.grad
             setattr(layer, p.name, value)
-            setattr(layer, p.name + "_grad", self._flat_grad[start:stop].reshape(p.value.shape))
+            setattr(layer, p.name + "_grad", grad)
             start = stop
+
+    def __setstate__(self, state):
+        # copy.deepcopy (History.model_at) and pickle copy the layers' arrays one by one, so they would
+        # no longer be views of the flat buffer and train() (which steps flat_parameter()) would
+        # silently leave the copy's weights unchanged. Re-pack them into a fresh buffer.
+        self.__dict__.update(state)
+        self._pack_parameters()
 
     def flat_parameter(self) -> Parameter:
         """All parameters as one flat ``Parameter`` (views of the same memory as ``parameters()``)."""
@@ -95,12 +105,13 @@ class Sequential(Layer):
         if missing or extra:
             raise ValueError(f"the weights do not match this model's architecture: missing {missing}, "
                              f"unexpected {extra}. Build the model with the same sizes first.")
-        for name, p in params.items():
-            arr = np.asarray(state[name], dtype=np.float64)
-            if arr.shape != p.value.shape:
+        arrays = {name: np.asarray(state[name], dtype=np.float64) for name in params}
+        for name, p in params.items():  # check every shape before copying anything: all or nothing
+            if arrays[name].shape != p.value.shape:
                 raise ValueError(f"the weights do not match this model's architecture: {name} has shape "
-                                 f"{arr.shape} in the file but {p.value.shape} in the model.")
-            p.value[...] = arr
+                                 f"{arrays[name].shape} in the file but {p.value.shape} in the model.")
+        for name, p in params.items():
+            p.value[...] = arrays[name]
 
     def _config(self) -> dict:
         return {}
@@ -139,10 +150,10 @@ class MLP(Sequential):
             raise ValueError(f"sizes needs at least an input and an output size, e.g. (2, 10, 10, 1); got {sizes}.")
         self.sizes = tuple(check_positive_int(s, f"sizes[{i}] (a layer size)") for i, s in enumerate(sizes))
         # Look the names up once, here; build fresh layers below.
-        get_activation(activation), get_activation(output_activation)
-        self.activation = activation if isinstance(activation, str) else type(activation).name
+        hidden_layer, output_layer = get_activation(activation), get_activation(output_activation)
+        self.activation = activation if isinstance(activation, str) else hidden_layer.name
         self.output_activation = (output_activation if isinstance(output_activation, str)
-                                  else type(output_activation).name)
+                                  else output_layer.name)
         self.seed, self.init = seed, init
         rng = np.random.default_rng(seed)
         layers = []
@@ -188,7 +199,7 @@ def _read(path):
     try:
         with np.load(path, allow_pickle=False) as f:
             files = {k: f[k] for k in f.files}
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:  # empty or corrupt files too
         raise ValueError(f"{path!r} is not a saved backprop_lab model (could not read it as .npz: {exc}).") from None
     if files.get("format") is None or str(files["format"]) != _FORMAT:
         raise ValueError(f"{path!r} is not a saved backprop_lab model (no '{_FORMAT}' marker); "
