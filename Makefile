@@ -27,7 +27,7 @@ test: setup
 	$(PY) -m pytest
 
 unit: setup
-	$(PY) -m pytest tests -p no:nbval
+	$(PY) -m pytest tests
 
 notebooks: setup
 	$(PY) -m pytest notebooks

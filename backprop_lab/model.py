@@ -151,9 +151,8 @@ class MLP(Sequential):
         self.sizes = tuple(check_positive_int(s, f"sizes[{i}] (a layer size)") for i, s in enumerate(sizes))
         # Look the names up once, here; build fresh layers below.
         hidden_layer, output_layer = get_activation(activation), get_activation(output_activation)
-        self.activation = activation if isinstance(activation, str) else hidden_layer.name
-        self.output_activation = (output_activation if isinstance(output_activation, str)
-                                  else output_layer.name)
+        # Canonical names ("none" for "identity"/"linear"/None), so repr, save and messages agree.
+        self.activation, self.output_activation = hidden_layer.name, output_layer.name
         self.seed, self.init = seed, init
         rng = np.random.default_rng(seed)
         layers = []
