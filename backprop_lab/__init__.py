@@ -19,6 +19,7 @@ from .metrics import accuracy, print_predictions
 from .model import MLP, Sequential, load_model
 from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, get_optimizer
 from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
+from .sweep import SweepResult, sweep
 from .train import History, TrainingDiverged, train
 
 __version__ = "0.1.0"

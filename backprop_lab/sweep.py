@@ -1,0 +1,335 @@
+"""``sweep``: train a grid of networks at once, vectorised over the networks, and compare them.
+
+>>> res = sweep("xor", lr=[0.01, 0.1, 1, 10], seed=range(8), hidden=[(2, 2), (10, 10)], epochs=2000)
+>>> res.table()                                  # mean ± std of the final loss and accuracy over seeds
+>>> res.plot_heatmap("lr", "hidden")             # mean final accuracy over two swept settings
+>>> res.plot_curves(by="lr")                     # mean loss curve ± std over seeds, one line per lr
+
+Each of ``lr``, ``seed``, ``hidden``, ``activation``, ``output_activation``, ``optimizer`` and ``loss``
+takes one value or a list; the grid is their product, K networks of the lab's architecture
+Linear → activation → Linear → activation → Linear → output activation, sizes (d, h1, h2, 1).
+Networks that share hidden sizes, activations, optimizer and loss form one batch, trained with one
+set of NumPy calls per epoch: weights stacked as (K_b, in, out), e.g. ``(K_b, N, h1) @ (K_b, h1, h2)``
+(see ``_batched.py`` for all the shapes). Network k starts from the weights of
+``MLP((d, h1, h2, 1), activation, output_activation, seed=s)``, sees the same data and follows the
+same formulas as ``train()``, so it ends with the same weights (to rounding; bit for bit in our tests).
+
+The result, for K networks and E epochs (epoch semantics of ``History``):
+
+* ``res.settings``: K dicts {"hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed"};
+* ``res.loss``, ``res.accuracy``: (K, E), entry i measured at epoch i + 1 before that epoch's update;
+  NaN from the epoch where a network diverged on;
+* ``res.diverged_at``: (K,) ints, the epoch whose loss was NaN or infinite (that network's weights
+  stay as they were then; the others go on), 0 if it never diverged;
+* ``res.final_loss``, ``res.final_accuracy``: (K,), the last recorded values (``History.final_loss``).
+"""
+from __future__ import annotations
+
+import itertools
+from numbers import Integral
+
+import numpy as np
+
+from . import _batched
+from .activations import ACTIVATIONS
+from .data import load_dataset
+from .losses import LOSSES, BCELoss
+from .model import MLP
+from .optim import DEFAULT_LR, OPTIMIZERS, get_optimizer
+from .plots import _new_axes
+from .train import History
+from .validation import check_learning_rate, check_positive_int, check_xy, lookup
+
+#: The grid's axes, in the order of ``res.settings`` (seed varies fastest).
+SETTINGS = ("hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed")
+_VALUES = {"accuracy": "final_accuracy", "loss": "final_loss", "diverged": "diverged"}
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple, range, np.ndarray)) else [value]
+
+
+def _shape(h):
+    """A hidden-size setting: an int h (both layers h) or a pair (h1, h2)."""
+    pair = (h, h) if isinstance(h, Integral) else tuple(h) if isinstance(h, (tuple, list)) else None
+    if pair is None or len(pair) != 2:
+        raise ValueError(f"a hidden setting is an int or a pair (h1, h2) of layer sizes; got {h!r}.")
+    return tuple(check_positive_int(s, "hidden size") for s in pair)
+
+
+def _axis(name, value):
+    """The list of values of one grid axis, checked and with names in canonical form."""
+    if name == "hidden":                               # (10, 10) is one setting; [(2, 2), (10, 10)] two
+        ints = isinstance(value, tuple) and all(isinstance(s, Integral) for s in value)
+        if ints and len(value) != 2:
+            raise ValueError(f"hidden=(h1, h2): the lab's network has two hidden layers; got {value!r}.")
+        one = ints or isinstance(value, Integral)
+        values = [_shape(h) for h in ([value] if one else _as_list(value))]
+    else:
+        values = _as_list(value)
+    table = {"activation": ACTIVATIONS, "output_activation": ACTIVATIONS, "optimizer": OPTIMIZERS,
+             "loss": LOSSES}.get(name)
+    if table is not None:
+        values = [lookup(table, v, name.replace("_", " ")).name for v in values]
+    elif name == "lr":
+        values = [None if v is None else check_learning_rate(v) for v in values]
+    elif name == "seed":
+        values = [check_positive_int(v, "seed", minimum=0) for v in values]
+    if not values:
+        raise ValueError(f"{name} needs at least one value.")
+    for v in values:
+        if values.count(v) > 1:
+            raise ValueError(f"{name} lists {v!r} more than once; give each value once"
+                             + (" (one shape is written as a tuple, e.g. hidden=(10, 10))." if name == "hidden" else "."))
+    return values
+
+
+def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid", output_activation="sigmoid",
+          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal") -> "SweepResult":
+    """Train one network per combination of the settings; return a ``SweepResult``.
+
+    ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of
+    shape (N, d) with ``y`` (N, 1) labels 0/1 (or the pair ``(x, y)``). Every setting takes one value
+    or a list: ``lr`` (None: ``DEFAULT_LR`` of the optimizer), ``seed`` (the weight draw of ``MLP``),
+    ``hidden`` ((h1, h2), an int for (h, h), or a list of them), ``activation`` and
+    ``output_activation`` ("sigmoid", "tanh", "relu", "none"), ``optimizer`` ("gd", "momentum",
+    "adam"), ``loss`` ("mse", "bce"). ``epochs`` and ``init`` ("normal", "xavier") are shared.
+    """
+    if isinstance(data, str):
+        if y is not None:
+            raise ValueError(f"pass either a data set name or (x, y), not both; got {data!r} and y.")
+        x, y = load_dataset(data)
+    elif y is None and isinstance(data, tuple) and len(data) == 2:
+        x, y = data
+    elif y is None:
+        raise ValueError("y is missing: call sweep(x, y, ...) with labels y of shape (N, 1), or sweep('xor', ...).")
+    else:
+        x = data
+    x, y = check_xy(x, y, n_outputs=1)
+    epochs = check_positive_int(epochs, "epochs")
+    axes = {name: _axis(name, value) for name, value in zip(SETTINGS, (
+        hidden, activation, output_activation, optimizer, loss, lr, seed))}
+    if "bce" in axes["loss"]:
+        BCELoss()._check_target(y)
+    settings = [dict(zip(SETTINGS, combo)) for combo in itertools.product(*axes.values())]
+    for s in settings:
+        s["lr"] = DEFAULT_LR[s["optimizer"]] if s["lr"] is None else s["lr"]
+    K = len(settings)
+    res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
+                      np.zeros(K, dtype=np.int64), [None] * K, x, y, init,
+                      swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
+    groups = {}
+    for k, s in enumerate(settings):
+        groups.setdefault(tuple(s[n] for n in SETTINGS[:5]), []).append(k)
+    for (hid, act, out_act, opt, loss_name), index in groups.items():
+        sizes = (x.shape[1], *hid, 1)
+        flat0 = [res._mlp(k).flat_parameter().value for k in index]
+        batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in index], act, out_act, loss_name,
+                               get_optimizer(opt, 1.0))
+        _batched.run(batch, x, y, epochs, res.loss, res.accuracy, res.diverged_at, res._weights, index)
+    return res
+
+
+def _fmt(v):
+    if isinstance(v, tuple):
+        return "×".join(map(str, v))
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _stats(values):
+    """mean, std (ddof=0), min, max of the finite values, as floats (NaN if there are none)."""
+    v = values[np.isfinite(values)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return tuple(float(f(v)) for f in (np.mean, np.std, np.min, np.max)) if v.size else (np.nan,) * 4
+
+
+def _band(c, band):
+    """Per epoch, over the finite entries of c (n, E): the mean and the band (mean ± std, or min, max)."""
+    ok = np.isfinite(c)
+    n = np.maximum(ok.sum(axis=0), 1)
+    mean = np.where(ok, c, 0).sum(axis=0) / n
+    if band == "std":
+        std = np.sqrt(np.where(ok, (c - mean) ** 2, 0).sum(axis=0) / n)
+        lo, hi = mean - std, mean + std
+    else:
+        lo, hi = np.where(ok, c, np.inf).min(axis=0), np.where(ok, c, -np.inf).max(axis=0)
+    return (np.where(ok.any(axis=0), a, np.nan) for a in (mean, lo, hi))
+
+
+class _Text(str):
+    """A string that shows as itself in a notebook (no quotes, real line breaks)."""
+
+    def __repr__(self):
+        return str(self)
+
+
+class SweepResult:
+    """What ``sweep`` measured, per network k (see the module docstring for the shapes)."""
+
+    def __init__(self, settings, loss, accuracy, diverged_at, weights, x, y, init, swept=()):
+        self.settings, self.loss, self.accuracy, self.diverged_at = settings, loss, accuracy, diverged_at
+        self._weights, self.x, self.y, self.init, self.swept = weights, x, y, init, swept
+
+    def __len__(self):
+        return len(self.settings)
+
+    @property
+    def epochs(self) -> int:
+        return self.loss.shape[1]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at > 0
+
+    def _recorded(self, k) -> int:
+        """How many epochs of network k have a finite loss."""
+        return int(self.diverged_at[k]) - 1 if self.diverged_at[k] else self.epochs
+
+    def _last(self, arr):
+        n = np.array([self._recorded(k) for k in range(len(self))])
+        return np.where(n > 0, arr[np.arange(len(self)), np.maximum(n - 1, 0)], np.nan)
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        return self._last(self.loss)
+
+    @property
+    def final_accuracy(self) -> np.ndarray:
+        return self._last(self.accuracy)
+
+    def _mlp(self, k):
+        s = self.settings[k]
+        return MLP((self.x.shape[1], *s["hidden"], 1), activation=s["activation"],
+                   output_activation=s["output_activation"], seed=s["seed"], init=self.init)
+
+    def model(self, k: int) -> MLP:
+        """Network k as an ``MLP`` with its final weights (e.g. for ``plot_decision_boundary``)."""
+        m = self._mlp(k)
+        m.flat_parameter().value[...] = self._weights[k]
+        return m
+
+    def state_dict(self, k: int) -> dict:
+        """The final weights of network k, named as ``MLP.state_dict()`` names them."""
+        return self.model(k).state_dict()
+
+    def history(self, k: int) -> History:
+        """Network k's curves as a ``History`` (for ``plot_learning_curves``); no snapshots."""
+        n, s = self._recorded(k), self.settings[k]
+        return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
+                       diverged_at=int(self.diverged_at[k]) or None,
+                       config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"]})
+
+    def select(self, **where) -> np.ndarray:
+        """Indices of the networks whose settings equal ``where``, e.g. ``res.select(lr=0.1)``."""
+        self._check_names(where)
+        match = [k for k, s in enumerate(self.settings) if all(s[n] == _axis(n, v)[0] for n, v in where.items())]
+        return np.array(match, dtype=np.int64)
+
+    def _check_names(self, names):
+        for n in names:
+            lookup(dict.fromkeys(SETTINGS), n, "setting")
+
+    def _by(self, by):
+        if by is None:
+            return tuple(n for n in self.swept if n != "seed")
+        by = (by,) if isinstance(by, str) else tuple(by)
+        self._check_names(by)
+        return by
+
+    def groups(self, by=None) -> dict:
+        """{values of the settings ``by``: indices of the networks}, in grid order. ``by=None``: every
+        swept setting except the seed, so each group holds the seeds of one setting."""
+        out, by = {}, self._by(by)
+        for k, s in enumerate(self.settings):
+            out.setdefault(tuple(s[n] for n in by), []).append(k)
+        return {key: np.array(v) for key, v in out.items()}
+
+    def summary(self, by=None) -> list[dict]:
+        """One dict per group (see ``groups``): the settings ``by``, ``n`` networks, ``diverged`` (how
+        many of them), and ``loss_mean``, ``loss_std`` (ddof=0), ``loss_min``, ``loss_max`` and the same
+        four ``accuracy_*`` of the final loss and accuracy over the group's networks that did not
+        diverge (NaN if all did)."""
+        rows = []
+        fl, fa = (np.where(self.diverged, np.nan, a) for a in (self.final_loss, self.final_accuracy))
+        for key, idx in self.groups(by).items():
+            row = dict(zip(self._by(by), key), n=len(idx), diverged=int(self.diverged[idx].sum()))
+            for name, arr in (("loss", fl), ("accuracy", fa)):
+                row.update(zip((f"{name}_{st}" for st in ("mean", "std", "min", "max")), _stats(arr[idx])))
+            rows.append(row)
+        return rows
+
+    def table(self, by=None) -> str:
+        """``summary`` as a text table: final loss and accuracy, mean ± std over each group."""
+        cols = list(self._by(by))
+        head = cols + ["n", "final loss", "accuracy", "acc. min–max", "diverged"]
+        body = [[_fmt(r[c]) for c in cols] + [str(r["n"])] + (["—"] * 3 if r["diverged"] == r["n"] else [
+                 f"{r['loss_mean']:.4g} ± {r['loss_std']:.2g}", f"{r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}",
+                 f"{r['accuracy_min']:.0%}–{r['accuracy_max']:.0%}"]) + [f"{r['diverged']}/{r['n']}"]
+                for r in self.summary(by)]
+        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+        return _Text("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head] + body))
+
+    def plot_heatmap(self, x: str, y: str, value: str = "accuracy", ax=None):
+        """Mean final ``value`` ("accuracy", "loss" or "diverged", the fraction) over the networks of
+        each pair of values of the settings ``x`` (columns) and ``y`` (rows), averaged over seeds and
+        any other swept setting; accuracy and loss over the networks that did not diverge ("div" where
+        all did). The image is (number of y values, number of x values). Returns the axes."""
+        self._check_names((x, y))
+        if x == y:
+            raise ValueError(f"x and y must be two different settings; got {x!r} twice.")
+        per_net = getattr(self, lookup(_VALUES, value, "value")).astype(float)
+        if value != "diverged":
+            per_net[self.diverged] = np.nan
+        xs = list(dict.fromkeys(s[x] for s in self.settings))
+        ys = list(dict.fromkeys(s[y] for s in self.settings))
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for (vx, vy), idx in self.groups((x, y)).items():
+            grid[ys.index(vy), xs.index(vx)] = _stats(per_net[idx])[0]
+        ax = _new_axes(1, width=1.2 + 0.6 * len(xs), height=1.2 + 0.45 * len(ys)) if ax is None else ax
+        from matplotlib.colors import LogNorm
+        finite = grid[np.isfinite(grid)]
+        log = value == "loss" and finite.size > 0 and finite.min() > 0
+        im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", norm=LogNorm() if log else None,
+                       **({} if value == "loss" else {"vmin": 0, "vmax": 1}))
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, "div" if np.isnan(v) else (f"{v:.2g}" if value == "loss" else f"{v:.0%}"),
+                    ha="center", va="center", fontsize="x-small", color="k" if im.norm(v) > 0.6 else "w")
+        ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        others = [n for n in self.swept if n not in (x, y)]
+        ax.set_title(f"final {value}" + (f", mean over {', '.join(others)}" if others else ""), fontsize="medium")
+        ax.figure.colorbar(im, ax=ax)
+        return ax
+
+    def plot_curves(self, by=None, metric: str = "loss", band: str = "std", ax=None, logy: bool = True):
+        """One line per group (see ``groups``): the mean per-epoch ``metric`` ("loss" or "accuracy")
+        over its networks, with a band of ± one std (``band="std"``) or min to max (``"minmax"``).
+        Diverged networks leave the mean from their divergence on (counted in the label). With a
+        log scale, a std band reaching below zero is drawn down to the mean only. Returns the axes."""
+        curves = getattr(self, lookup({"loss": "loss", "accuracy": "accuracy"}, metric, "metric"))
+        lookup({"std": 0, "minmax": 0}, band, "band")
+        ax = _new_axes(1, width=4.2) if ax is None else ax
+        epochs = np.arange(1, self.epochs + 1)
+        for key, idx in self.groups(by).items():
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, lo, hi = _band(curves[idx], band)
+            if logy and metric == "loss":
+                lo = np.where(lo > 0, lo, mean)
+            label = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(self._by(by), key)) or "all"
+            d = int(self.diverged[idx].sum())
+            (line,) = ax.plot(epochs, mean, lw=1.5, label=label + (f" ({d}/{len(idx)} diverged)" if d else ""))
+            ax.fill_between(epochs, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        if logy and metric == "loss":
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.set_title(f"mean {metric} ± {'std' if band == 'std' else 'min–max'}", fontsize="medium")
+        ax.legend(fontsize="x-small")
+        return ax
+
+    def __repr__(self):
+        swept = ", ".join(f"{n} ({len(set(s[n] for s in self.settings))})" for n in self.swept) or "nothing"
+        return (f"SweepResult({len(self)} networks × {self.epochs} epochs; swept: {swept}; "
+                f"{int(self.diverged.sum())} diverged)")

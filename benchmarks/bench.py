@@ -1,0 +1,161 @@
+"""Benchmark: the seed-style reference, train(), sweep() and the playground's slider round trip.
+
+Run ``make bench`` (or ``.venv/bin/python benchmarks/bench.py``). Every row is measured in this one
+run, on this machine, as the median of ``--repeat`` repetitions (5) after a warm-up; the ratios
+compare rows of the same run. ``--profile`` adds where train()'s time goes, per stage and per
+function. See benchmarks/README.md for what each row means.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import math
+import os
+import platform
+import pstats
+import sys
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seed_reference  # noqa: E402
+
+import backprop_lab as bl  # noqa: E402
+
+SIZES = (2, 10, 10, 1)
+
+
+def median_times(cases, repeat):
+    """Median wall time (s) of each ``fn()`` in ``cases`` {name: fn} over ``repeat`` runs, after one
+    warm-up run each. The cases take turns (round robin), so a change in the machine's load during the
+    run affects them alike and the ratios between rows stay fair."""
+    for fn in cases.values():
+        fn()
+    times = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def slider_round_trip(x, y, epochs=None):
+    """What a playground does when a slider moves: train at the default setting, draw, render a png."""
+    model = bl.MLP(SIZES, seed=0)
+    hist = bl.train(model, x, y) if epochs is None else bl.train(model, x, y, epochs=epochs)
+    # As a playground panel draws: a pyplot-free Figure on the Agg canvas with fixed margins (constrained
+    # layout would cost more than the rest of the drawing, measuring the log axis's tick labels).
+    fig = Figure(figsize=(6.4, 3.0), dpi=bl.plots.DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
+    ax_curve, ax_boundary = fig.subplots(1, 2)
+    bl.plot_learning_curves(hist, ax=ax_curve)
+    bl.plot_decision_boundary(model, x, y, ax=ax_boundary)
+    fig.savefig(io.BytesIO(), format="png")
+    return hist
+
+
+def row(name, value, unit, ratio, target, met):
+    ratio_s = "" if ratio is None else f"{ratio:5.2f}×"
+    met_s = "" if met is None else ("yes" if met else "NO")
+    print(f"{name:<52} {value:>9.1f} {unit:<16} {ratio_s:>7}   {target:<22} {met_s}".rstrip())
+
+
+def bench(repeat, ref_epochs, sweep_epochs):
+    x, y = bl.generate_linear(100, seed=0)
+    xor_x, xor_y = bl.generate_xor_easy()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"backprop_lab benchmark: numpy {np.__version__}, {os.cpu_count()} CPUs ({affinity} usable), "
+          f"Python {platform.python_version()}, {platform.machine()}; median of {repeat} runs")
+    print(f"{'row':<52} {'time':>9} {'unit':<16} {'ratio':>7}   {'target':<22} met")
+
+    lrs = np.geomspace(0.05, 5.0, 8)
+    reached = slider_round_trip(xor_x, xor_y).epochs_to_accuracy(1.0)      # first epoch at 100% on XOR
+    enough = int(math.ceil(reached / 500) * 500) if reached else 5000
+    t = median_times({
+        "ref": lambda: seed_reference.train_reference(
+            seed_reference.Network(SIZES, learning_rate=1.0, optimizer="GD", seed=0), x, y, ref_epochs),
+        "train": lambda: bl.train(bl.MLP(SIZES, seed=0), x, y, epochs=ref_epochs, lr=1.0, optimizer="gd"),
+        "sweep": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs),
+        "slider": lambda: slider_round_trip(xor_x, xor_y),
+        "slider_enough": lambda: slider_round_trip(xor_x, xor_y, epochs=enough),
+    }, repeat)
+
+    ref_us = t["ref"] / ref_epochs * 1e6
+    row("seed-style reference, 2-10-10-1 sigmoid, GD", ref_us, "µs/epoch", 1.0, "(baseline)", None)
+    train_us = t["train"] / ref_epochs * 1e6
+    row("train(), one 2-10-10-1 sigmoid network, GD", train_us, "µs/epoch", ref_us / train_us,
+        "≥ 1.5× reference", ref_us / train_us >= 1.5)
+    sweep_us = t["sweep"] / (64 * sweep_epochs) * 1e6
+    row("sweep(), K=64 (8 lr × 8 seeds), float64", sweep_us, "µs/network-epoch", ref_us / sweep_us,
+        "≥ 6× reference", ref_us / sweep_us >= 6)
+    slider_ms = t["slider"] * 1e3
+    row("slider round trip, XOR, train() defaults (5000 epochs)", slider_ms, "ms", None, "< 300 ms", slider_ms < 300)
+    if slider_ms >= 300:
+        enough_ms = t["slider_enough"] * 1e3
+        row(f"  same with {enough} epochs (100% reached at epoch {reached})", enough_ms, "ms", None,
+            "< 300 ms", enough_ms < 300)
+
+
+def profile_train(epochs=1000):
+    """Where train()'s time goes: cumulative stages (forward, + loss, + backward, + step = the bare
+    loop), then train() itself (+ history, accuracy, divergence check, snapshots); then cProfile."""
+    x, y = bl.generate_linear(100, seed=0)
+    model = bl.MLP(SIZES, seed=0)
+    loss_fn, opt = bl.get_loss("mse"), bl.get_optimizer("gd", 1.0)
+    params = [model.flat_parameter()]
+
+    def loop(stages):
+        for _ in range(epochs):
+            pred = model.forward(x)
+            if stages > 1:
+                _, grad = loss_fn.value_and_grad(pred, y)
+            if stages > 2:
+                model.backward(grad, need_input_grad=False)
+            if stages > 3:
+                opt.step(params)
+    stages = {"forward (3 × Linear + sigmoid)": 1, "loss (MSE value and gradient)": 2,
+              "backward (3 × Linear + sigmoid)": 3, "optimizer step (one flat GD update)": 4}
+    cases = {name: (lambda n=n: loop(n)) for name, n in stages.items()}
+    cases["train() bookkeeping (history, accuracy, checks)"] = lambda: bl.train(
+        bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
+    t = median_times(cases, 7)
+    print(f"\ntrain() profile, 2-10-10-1 sigmoid, GD: µs/epoch per stage (each stage's loop minus the "
+          f"previous one; median of 7, {epochs} epochs)")
+    previous = 0.0
+    for name, seconds in t.items():
+        us = seconds / epochs * 1e6
+        print(f"  {name:<50} {us - previous:6.1f}")
+        previous = us
+    print(f"  {'total train()':<50} {previous:6.1f}")
+    prof = cProfile.Profile()
+    prof.runcall(bl.train, bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
+    print("\ncProfile of train() (own time per function; cProfile adds its own overhead):")
+    print("\n".join(out.getvalue().splitlines()[4:]))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="repetitions per row (the median is printed)")
+    ap.add_argument("--epochs", type=int, default=2000, help="epochs for the reference and train() rows")
+    ap.add_argument("--sweep-epochs", type=int, default=500, help="epochs for the sweep row")
+    ap.add_argument("--profile", action="store_true", help="also show where train()'s time goes")
+    args = ap.parse_args(argv)
+    bench(args.repeat, args.epochs, args.sweep_epochs)
+    if args.profile:
+        profile_train()
+
+
+if __name__ == "__main__":
+    main()
