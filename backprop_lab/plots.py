@@ -23,9 +23,25 @@ def _scatter_classes(ax, x, labels):
     for cls, color in enumerate(CLASS_COLORS):
         pts = x[labels[:, 0] == cls]
         ax.scatter(pts[:, 0], pts[:, 1], c=color, s=18, edgecolors="k", linewidths=0.4, label=f"class {cls}")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("x₁")   # plain text, not mathtext: text layout is most of a redraw's time
+    ax.set_ylabel("x₂")
     ax.set_aspect("equal", adjustable="box")
+
+
+def _label_2_and_5(v, _):
+    """Minor log-axis labels at 2 and 5 times a power of ten, so a narrow range still has labels."""
+    if v <= 0:
+        return ""
+    mantissa = round(v / 10 ** np.floor(np.log10(v)))
+    return f"{v:g}" if mantissa in (2, 5) else ""
+
+
+def _plain_log_axis(ax):
+    """Log-scale y axis with plain tick labels (0.01, not mathtext 10⁻², which is slow to lay out)."""
+    from matplotlib.ticker import FuncFormatter
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_label_2_and_5))
 
 
 def show_result(x, y, pred, axes=None, threshold: float = 0.5):
@@ -75,7 +91,7 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
             ax.plot([h.diverged_at], [values[-1] if len(values) else 1.0], "x", color=line.get_color(),
                     ms=8, mew=2)
     if logy and metric == "loss":
-        ax.set_yscale("log")
+        _plain_log_axis(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title("Learning curve" if len(histories) == 1 else "Learning curves")
@@ -97,7 +113,9 @@ def plot_decision_boundary(model, x, y=None, ax=None, resolution: int = 80, padd
     with np.errstate(all="ignore"):
         z = model.forward(grid).reshape(g0.shape)
     z = np.nan_to_num(z, nan=0.5)
-    ax.contourf(g0, g1, np.clip(z, 0, 1), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.4)
+    # An image of the output (fast to draw, which keeps sliders responsive), then the 0.5 contour.
+    ax.imshow(np.clip(z, 0, 1), extent=(lo[0], hi[0], lo[1], hi[1]), origin="lower", cmap="RdBu",
+              vmin=0, vmax=1, alpha=0.45, interpolation="bilinear", aspect="auto")
     if z.min() < 0.5 < z.max():
         ax.contour(g0, g1, z, levels=[0.5], colors="k", linewidths=1)
     if y is not None:
