@@ -84,7 +84,9 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
         raise ValueError(f"metric must be 'loss' or 'accuracy'; got {metric!r}.")
     ax = _new_axes(1, width=4.2) if ax is None else ax
     for h, label in zip(histories, labels):
-        values = getattr(h, metric)
+        # A run on its way to diverging can reach 1e260; matplotlib's log axis overflows on such
+        # values, and nothing above 1e100 is readable anyway.
+        values = np.minimum(getattr(h, metric), 1e100)
         epochs = np.arange(1, len(values) + 1)
         (line,) = ax.plot(epochs, values, label=label, lw=1.5)
         if h.diverged:

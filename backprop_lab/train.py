@@ -89,7 +89,7 @@ def divergence_message(epoch: int, loss_value: float, lr: float, unbounded_outpu
            "makes the next error and gradient larger" if unbounded_output else
            "the updates overshoot and grow without bound")
     return (f"Training diverged at epoch {epoch}: the loss became {loss_value} with lr={lr:g}; {why}. "
-            f"Try a smaller learning rate, e.g. lr={lr / 10:g}.")
+            f"Try a smaller learning rate: lr={lr / 10:g}, and if the loss still grows, ten times smaller again.")
 
 
 def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", log_every=None,

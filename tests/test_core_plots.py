@@ -122,9 +122,16 @@ def test_plot_decision_boundary_draws_the_model_boundary():
     x, y = bl.generate_linear(50, seed=1)
     ax = bl.plot_decision_boundary(model, x, y, resolution=41)
     contours = [c for c in ax.collections if isinstance(c, ContourSet)]
-    filled = [c for c in contours if c.filled]
     lines = [c for c in contours if not c.filled]
-    assert len(filled) == 1 and len(lines) == 1
+    assert len(lines) == 1
+    # the output over the plane is drawn as one image (origin lower: row 0 is the bottom, x2 low)
+    (image,) = ax.get_images()
+    field = np.asarray(image.get_array())
+    assert field.shape == (41, 41)
+    assert field[-1, 0] > 0.99 and field[0, -1] < 0.01   # top-left is class 1, bottom-right class 0
+    x0, x1, y0, y1 = image.get_extent()                   # every pixel is the model's output there
+    g1, g0 = np.meshgrid(np.linspace(y0, y1, 41), np.linspace(x0, x1, 41), indexing="ij")
+    np.testing.assert_allclose(field, 1 / (1 + np.exp(-10 * (g1 - g0))), atol=1e-12)
     assert list(lines[0].levels) == [0.5]
     vertices = np.concatenate([p.vertices for p in lines[0].get_paths()])
     assert len(vertices) > 10
