@@ -28,20 +28,24 @@ def _scatter_classes(ax, x, labels):
     ax.set_aspect("equal", adjustable="box")
 
 
-def _label_2_and_5(v, _):
-    """Minor log-axis labels at 2 and 5 times a power of ten, so a narrow range still has labels."""
-    if v <= 0:
-        return ""
-    mantissa = round(v / 10 ** np.floor(np.log10(v)))
-    return f"{v:g}" if mantissa in (2, 5) else ""
-
-
 def _plain_log_axis(ax):
-    """Log-scale y axis with plain tick labels (0.01, not mathtext 10⁻², which is slow to lay out)."""
+    """Log-scale y axis with plain tick labels (0.01, not mathtext 10⁻², which is slow to lay out).
+
+    Minor ticks are labelled at 2 and 5 times a power of ten, or all of them when the view spans
+    less than a decade, so a narrow range still has numbers on it.
+    """
     from matplotlib.ticker import FuncFormatter
+
+    def minor(v, _):
+        lo, hi = ax.yaxis.get_view_interval()
+        if v <= 0 or lo <= 0:
+            return ""
+        mantissa = round(v / 10 ** np.floor(np.log10(v)))
+        return f"{v:g}" if hi / lo < 10 or mantissa in (2, 5) else ""
+
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(_label_2_and_5))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def show_result(x, y, pred, axes=None, threshold: float = 0.5):

@@ -22,13 +22,12 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed_reference  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
+from backprop_lab.widgets import playground  # noqa: E402
 
 SIZES = (2, 10, 10, 1)
 
@@ -48,20 +47,21 @@ def median_times(cases, repeat):
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
-def slider_round_trip(x, y, epochs=None):
-    """What a playground does when a slider moves: train at the default setting, draw, render a png."""
-    model = bl.MLP(SIZES, seed=0)
-    hist = bl.train(model, x, y) if epochs is None else bl.train(model, x, y, epochs=epochs)
-    # As a playground panel draws: a pyplot-free Figure on the Agg canvas with fixed margins (constrained
-    # layout would cost more than the rest of the drawing, measuring the log axis's tick labels).
-    fig = Figure(figsize=(6.4, 3.0), dpi=bl.plots.DPI)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
-    ax_curve, ax_boundary = fig.subplots(1, 2)
-    bl.plot_learning_curves(hist, ax=ax_curve)
-    bl.plot_decision_boundary(model, x, y, ax=ax_boundary)
-    fig.savefig(io.BytesIO(), format="png")
-    return hist
+#: The playgrounds of the experiment notebooks, as notebooks 6 and 7 open them.
+PANELS = {
+    "nb 6 panel (linear, 1500 epochs)": dict(controls=("lr", "epochs", "seed"), dataset="linear",
+                                                           lr=1.0, epochs=1500, seed=0),
+    "nb 7 panel (XOR, 2000 epochs)": dict(controls=("dataset", "hidden", "seed"),
+                                                               dataset="xor", hidden=(10, 10), lr=1.0,
+                                                               epochs=2000, seed=0),
+}
+
+
+def slider_round_trip(panel):
+    """What the playground does when a slider is released: ``Playground.run()`` trains with the
+    panel's settings, draws the learning curve and the decision boundary, renders the PNG and
+    updates the status, message and code widgets."""
+    return panel.run()
 
 
 def row(name, value, unit, ratio, target, met):
@@ -79,16 +79,21 @@ def bench(repeat, ref_epochs, sweep_epochs):
     print(f"{'row':<52} {'time':>9} {'unit':<16} {'ratio':>7}   {'target':<22} met")
 
     lrs = np.geomspace(0.05, 5.0, 8)
-    reached = slider_round_trip(xor_x, xor_y).epochs_to_accuracy(1.0)      # first epoch at 100% on XOR
-    enough = int(math.ceil(reached / 500) * 500) if reached else 5000
-    t = median_times({
+    panels = {name: playground(**kw) for name, kw in PANELS.items()}
+    cases = {
         "ref": lambda: seed_reference.train_reference(
             seed_reference.Network(SIZES, learning_rate=1.0, optimizer="GD", seed=0), x, y, ref_epochs),
         "train": lambda: bl.train(bl.MLP(SIZES, seed=0), x, y, epochs=ref_epochs, lr=1.0, optimizer="gd"),
         "sweep": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs),
-        "slider": lambda: slider_round_trip(xor_x, xor_y),
-        "slider_enough": lambda: slider_round_trip(xor_x, xor_y, epochs=enough),
-    }, repeat)
+    }
+    for name, panel in panels.items():
+        cases[name] = lambda panel=panel: slider_round_trip(panel)
+        s = panel.settings()
+        data = bl.load_dataset(s["dataset"], seed=s["seed"])
+        cases[name + " train"] = lambda s=s, data=data: bl.train(
+            bl.MLP((2, *s["hidden"], 1), activation=s["activation"], seed=s["seed"]), *data,
+            epochs=s["epochs"], lr=s["lr"], optimizer=s["optimizer"], loss=s["loss"], print_fn=None)
+    t = median_times(cases, repeat)
 
     ref_us = t["ref"] / ref_epochs * 1e6
     row("seed-style reference, 2-10-10-1 sigmoid, GD", ref_us, "µs/epoch", 1.0, "(baseline)", None)
@@ -98,12 +103,10 @@ def bench(repeat, ref_epochs, sweep_epochs):
     sweep_us = t["sweep"] / (64 * sweep_epochs) * 1e6
     row("sweep(), K=64 (8 lr × 8 seeds), float64", sweep_us, "µs/network-epoch", ref_us / sweep_us,
         "≥ 6× reference", ref_us / sweep_us >= 6)
-    slider_ms = t["slider"] * 1e3
-    row("slider round trip, XOR, train() defaults (5000 epochs)", slider_ms, "ms", None, "< 300 ms", slider_ms < 300)
-    if slider_ms >= 300:
-        enough_ms = t["slider_enough"] * 1e3
-        row(f"  same with {enough} epochs (100% reached at epoch {reached})", enough_ms, "ms", None,
-            "< 300 ms", enough_ms < 300)
+    for name in panels:
+        ms = t[name] * 1e3
+        row(f"slider round trip, {name}", ms, "ms", None, "< 300 ms", ms < 300)
+        row("  of which train()", t[name + " train"] * 1e3, "ms", None, "", None)
 
 
 def profile_train(epochs=1000):

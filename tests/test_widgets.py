@@ -319,3 +319,18 @@ def test_render_run_draws_a_run_that_diverged_at_the_first_epoch():
 def test_playground_is_the_class():
     assert isinstance(playground(controls=(), epochs=10), Playground)
     assert Playground(controls=("lr",), epochs=10, autorun=False).history is None
+
+
+def test_a_reused_canvas_draws_exactly_what_a_fresh_one_draws():
+    # The playground keeps one RunCanvas between redraws; nothing of the previous run (its data
+    # limits, line colours, divergence title) may leak into the next picture.
+    from backprop_lab.widgets import RunCanvas
+    x, y = bl.generate_xor_easy()
+    long_run = bl.train(bl.MLP(seed=0, activation="none", output_activation="none"), x, y, epochs=50, lr=1.0,
+                        print_fn=None)
+    assert long_run.diverged
+    short_model = bl.MLP(seed=1)
+    short_run = bl.train(short_model, x, y, epochs=30, lr=0.1)
+    canvas = RunCanvas()
+    canvas.render(long_run.model, long_run, x, y)
+    assert canvas.render(short_model, short_run, x, y) == render_run(short_model, short_run, x, y)
