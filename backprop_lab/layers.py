@@ -92,6 +92,7 @@ class Linear(Layer):
         self.weight_grad = np.zeros_like(self.weight)
         self.bias_grad = np.zeros_like(self.bias)
         self._x = None
+        self._ones = None
 
     def forward(self, x):
         """x: (N, in_features) -> (N, out_features)."""
@@ -114,7 +115,10 @@ class Linear(Layer):
         x = self._cached(self._x)
         self._check_grad(grad_out, (x.shape[0], self.out_features))
         np.dot(x.T, grad_out, out=self.weight_grad)       # dL/dW = x^T · dL/dout
-        np.add.reduce(grad_out, axis=0, keepdims=True, out=self.bias_grad)  # dL/db: summed over the batch
+        ones = self._ones
+        if ones is None or len(ones) != len(x):
+            ones = self._ones = np.ones(len(x))
+        np.dot(ones, grad_out, out=self.bias_grad[0])     # dL/db: grad_out summed over the batch
         return np.dot(grad_out, self.weight.T) if need_input_grad else None  # dL/dx = dL/dout · W^T
 
     def parameters(self):

@@ -136,6 +136,11 @@ def _fmt(v):
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _spread(std, mean):
+    """A std for the table: 0 when it is rounding noise (below 1e-9 of the mean), else 2 digits."""
+    return "0" if std <= 1e-9 * abs(mean) else f"{std:.2g}"
+
+
 def _stats(values):
     """mean, std (ddof=0), min, max of the finite values, as floats (NaN if there are none)."""
     v = values[np.isfinite(values)]
@@ -263,7 +268,7 @@ class SweepResult:
         cols = list(self._by(by))
         head = cols + ["n", "final loss", "accuracy", "acc. min–max", "diverged"]
         body = [[_fmt(r[c]) for c in cols] + [str(r["n"])] + (["—"] * 3 if r["diverged"] == r["n"] else [
-                 f"{r['loss_mean']:.4g} ± {r['loss_std']:.2g}", f"{r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}",
+                 f"{r['loss_mean']:.4g} ± {_spread(r['loss_std'], r['loss_mean'])}", f"{r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}",
                  f"{r['accuracy_min']:.0%}–{r['accuracy_max']:.0%}"]) + [f"{r['diverged']}/{r['n']}"]
                 for r in self.summary(by)]
         widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
