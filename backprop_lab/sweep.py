@@ -10,7 +10,8 @@ takes one value or a list; the grid is their product, K networks of the lab's ar
 Linear → activation → Linear → activation → Linear → output activation, sizes (d, h1, h2, 1).
 Networks that share hidden sizes, activations, optimizer and loss form one batch, trained with one
 set of NumPy calls per epoch: weights stacked as (K_b, in, out), e.g. ``(K_b, N, h1) @ (K_b, h1, h2)``
-(see ``_batched.py`` for all the shapes). Network k starts from the weights of
+(see ``_batched.py`` for all the shapes); a large batch is split between worker threads, one per
+CPU (NumPy releases the GIL inside array operations). Network k starts from the weights of
 ``MLP((d, h1, h2, 1), activation, output_activation, seed=s)``, sees the same data and follows the
 same formulas as ``train()``, so it ends with the same weights (to rounding; bit for bit in our tests).
 
@@ -26,6 +27,8 @@ The result, for K networks and E epochs (epoch semantics of ``History``):
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
@@ -85,7 +88,7 @@ def _axis(name, value):
 
 
 def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid", output_activation="sigmoid",
-          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal") -> "SweepResult":
+          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal", workers=None) -> "SweepResult":
     """Train one network per combination of the settings; return a ``SweepResult``.
 
     ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of
@@ -94,6 +97,8 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     ``hidden`` ((h1, h2), an int for (h, h), or a list of them), ``activation`` and
     ``output_activation`` ("sigmoid", "tanh", "relu", "none"), ``optimizer`` ("gd", "momentum",
     "adam"), ``loss`` ("mse", "bce"). ``epochs`` and ``init`` ("normal", "xavier") are shared.
+    ``workers`` threads share the networks (default: the usable CPUs, at most 4; 1 runs everything in
+    the calling thread); the results do not depend on it.
     """
     if isinstance(data, str):
         if y is not None:
@@ -118,16 +123,45 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
                       np.zeros(K, dtype=np.int64), [None] * K, x, y, init,
                       swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
+    workers = _workers(workers)
     groups = {}
     for k, s in enumerate(settings):
         groups.setdefault(tuple(s[n] for n in SETTINGS[:5]), []).append(k)
+    jobs = []
     for (hid, act, out_act, opt, loss_name), index in groups.items():
-        sizes = (x.shape[1], *hid, 1)
-        flat0 = [res._mlp(k).flat_parameter().value for k in index]
-        batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in index], act, out_act, loss_name,
-                               get_optimizer(opt, 1.0))
-        _batched.run(batch, x, y, epochs, res.loss, res.accuracy, res.diverged_at, res._weights, index)
+        # A batch of networks is split between the worker threads (NumPy releases the GIL inside its
+        # array operations, so two halves run on two cores); small batches are not worth splitting.
+        parts = min(workers, max(1, len(index) // _MIN_PER_THREAD))
+        for part in np.array_split(np.asarray(index), parts):
+            sizes = (x.shape[1], *hid, 1)
+            flat0 = [res._mlp(k).flat_parameter().value for k in part]
+            batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in part], act, out_act, loss_name,
+                                   get_optimizer(opt, 1.0))
+            jobs.append((batch, part))
+
+    def run(job):
+        batch, part = job
+        _batched.run(batch, x, y, epochs, res.loss, res.accuracy, res.diverged_at, res._weights, part)
+
+    if workers == 1 or len(jobs) == 1:
+        for job in jobs:
+            run(job)
+    else:   # each job writes its own rows of the result: no locking needed
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, jobs))
     return res
+
+
+#: A thread gets at least this many networks; below that, splitting costs more than it saves.
+_MIN_PER_THREAD = 8
+
+
+def _workers(workers):
+    """The number of threads: ``None`` uses the CPUs this process may run on (at most 4)."""
+    if workers is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(4, cpus))
+    return check_positive_int(workers, "workers")
 
 
 def _fmt(v):

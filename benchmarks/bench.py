@@ -8,6 +8,7 @@ function. See benchmarks/README.md for what each row means.
 from __future__ import annotations
 
 import argparse
+import importlib
 import cProfile
 import io
 import math
@@ -85,6 +86,8 @@ def bench(repeat, ref_epochs, sweep_epochs):
             seed_reference.Network(SIZES, learning_rate=1.0, optimizer="GD", seed=0), x, y, ref_epochs),
         "train": lambda: bl.train(bl.MLP(SIZES, seed=0), x, y, epochs=ref_epochs, lr=1.0, optimizer="gd"),
         "sweep": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs),
+        "sweep1": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs,
+                                   workers=1),
     }
     for name, panel in panels.items():
         cases[name] = lambda panel=panel: slider_round_trip(panel)
@@ -100,9 +103,12 @@ def bench(repeat, ref_epochs, sweep_epochs):
     train_us = t["train"] / ref_epochs * 1e6
     row("train(), one 2-10-10-1 sigmoid network, GD", train_us, "µs/epoch", ref_us / train_us,
         "≥ 1.5× reference", ref_us / train_us >= 1.5)
+    workers = importlib.import_module("backprop_lab.sweep")._workers(None)   # (bl.sweep is the function)
     sweep_us = t["sweep"] / (64 * sweep_epochs) * 1e6
-    row("sweep(), K=64 (8 lr × 8 seeds), float64", sweep_us, "µs/network-epoch", ref_us / sweep_us,
-        "≥ 6× reference", ref_us / sweep_us >= 6)
+    row(f"sweep(), K=64 (8 lr × 8 seeds), float64, {workers} thread(s)", sweep_us, "µs/network-epoch",
+        ref_us / sweep_us, "≥ 6× reference", ref_us / sweep_us >= 6)
+    sweep1_us = t["sweep1"] / (64 * sweep_epochs) * 1e6
+    row("  the same in one thread (workers=1)", sweep1_us, "µs/network-epoch", ref_us / sweep1_us, "", None)
     for name in panels:
         ms = t[name] * 1e3
         row(f"slider round trip, {name}", ms, "ms", None, "< 300 ms", ms < 300)

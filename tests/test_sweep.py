@@ -222,3 +222,20 @@ def test_batched_and_single_runs_agree_bit_for_bit_where_rounding_would_show():
         bl.train(model, x, y, epochs=1000, lr=1.0)
         single, batched = model.state_dict(), res.state_dict(k)
         assert all(np.array_equal(single[n], batched[n]) for n in single)
+
+
+def test_worker_threads_do_not_change_the_results():
+    # The networks are split between threads; each still follows exactly its own arithmetic, and a
+    # network that diverges in one thread is recorded the same way.
+    x, y = bl.generate_linear(100, seed=1)
+    kw = dict(lr=[0.01, 0.1, 1.0, 100.0], seed=range(4), activation="none", output_activation="none",
+              epochs=200)
+    one, two = sweep(x, y, workers=1, **kw), sweep(x, y, workers=2, **kw)
+    assert one.diverged.any() and not one.diverged.all()
+    np.testing.assert_array_equal(one.diverged_at, two.diverged_at)
+    np.testing.assert_array_equal(one.loss, two.loss)
+    for k in range(len(one)):
+        a, b = one.state_dict(k), two.state_dict(k)
+        assert all(np.array_equal(a[n], b[n]) for n in a)
+    with pytest.raises(ValueError, match="workers"):
+        sweep(x, y, workers=0, epochs=1)
