@@ -24,8 +24,9 @@ How the settings map onto the package (``format_call`` writes exactly this call)
 * ``lr=None`` takes the optimizer's default (``optim.DEFAULT_LR``); the call shows the value used.
 
 The callbacks are thin: ``Playground.run`` validates the settings, calls ``train`` and draws with
-``render_run`` (a plain function returning PNG bytes, drawn on a ``matplotlib.figure.Figure``, never
-through pyplot, so nothing leaks into the notebook's inline output). Invalid settings and diverged
+a ``RunCanvas`` (the plots' functions on one reused ``matplotlib.figure.Figure``, rendered to PNG
+bytes, never through pyplot, so nothing leaks into the notebook's inline output; ``render_run`` is
+the same drawing as a plain function). Invalid settings and diverged
 runs are shown in the panel's red message box; nothing raises out of a callback.
 """
 from __future__ import annotations
