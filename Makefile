@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make lab    set everything up (.venv) and open JupyterLab on notebooks/ (127.0.0.1, with a token)
 #   make test   set everything up and run every test: unit tests, nbval over notebooks/, browser tests
-# Only python3 (3.10+) is needed beforehand; the virtual environment is created here.
+# Only python3 (3.11+) is needed beforehand; the virtual environment is created here.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +10,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test unit notebooks execute bench clean
+.PHONY: setup lab test unit notebooks execute student bench clean
 
 setup: $(STAMP)
 
@@ -36,8 +36,12 @@ notebooks: setup
 execute: setup
 	$(PY) tools/execute_notebooks.py
 
+# The student version: exercise solutions replaced by a placeholder, outputs cleared (in student/).
+student: setup
+	$(PY) tools/make_student_version.py
+
 bench: setup
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache student

@@ -34,6 +34,9 @@ def _run(fn, *args):
     """Call the student's function; (result, None) or (None, CheckResult explaining the exception)."""
     try:
         return fn(*args), None
+    except NotImplementedError:
+        return None, CheckResult(False, "the function is still the exercise's placeholder: replace the "
+                                        "`raise NotImplementedError(...)` line with your code.")
     except Exception as exc:  # the student's code may raise anything; report it, don't crash
         return None, CheckResult(False, f"your function raised {type(exc).__name__}: {exc}. "
                                         f"Check the shapes of your arrays (print them) and try again.")

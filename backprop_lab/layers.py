@@ -58,7 +58,7 @@ class Layer:
 
 
 def _normal(rng, n_in, n_out):
-    """Standard normal weights, as the lab's handout and the seed report use (np.random.randn)."""
+    """Standard normal weights, as the seed report draws them (np.random.randn)."""
     return rng.standard_normal((n_in, n_out))
 
 
@@ -78,7 +78,7 @@ class Linear(Layer):
     ``weight_grad = x.T @ grad_out`` (in, out), ``bias_grad = grad_out`` summed over the batch (1, out),
     and the return value is ``grad_out @ weight.T`` (N, in).
 
-    ``init`` is ``"normal"`` (standard normal, as in the lab's handout) or ``"xavier"``; ``seed``
+    ``init`` is ``"normal"`` (standard normal, as the seed report's ``np.random.randn``) or ``"xavier"``; ``seed``
     (an int) or ``rng`` (a ``numpy.random.Generator``) makes the draw reproducible.
     """
 

@@ -140,7 +140,7 @@ class MLP(Sequential):
 
     ``sizes=(2, 10, 10, 1)`` is the lab's network. ``activation`` follows every hidden layer and
     ``output_activation`` the last one ("sigmoid", "tanh", "relu" or "none"). ``seed`` makes the
-    weight draw reproducible; ``init`` is "normal" (standard normal, the handout's) or "xavier".
+    weight draw reproducible; ``init`` is "normal" (standard normal, as the seed report's np.random.randn) or "xavier".
     """
 
     def __init__(self, sizes=(2, 10, 10, 1), activation="sigmoid", output_activation="sigmoid",

@@ -11,7 +11,7 @@ Linear → activation → Linear → activation → Linear → output activation
 Networks that share hidden sizes, activations, optimizer and loss form one batch, trained with one
 set of NumPy calls per epoch: weights stacked as (K_b, in, out), e.g. ``(K_b, N, h1) @ (K_b, h1, h2)``
 (see ``_batched.py`` for all the shapes); a large batch is split between worker threads, one per
-CPU (NumPy releases the GIL inside array operations). Network k starts from the weights of
+CPU up to 4 (NumPy releases the GIL inside array operations). Network k starts from the weights of
 ``MLP((d, h1, h2, 1), activation, output_activation, seed=s)``, sees the same data and follows the
 same formulas as ``train()``, so it ends with the same weights (to rounding; bit for bit in our tests).
 
