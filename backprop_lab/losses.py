@@ -24,6 +24,8 @@ class Loss:
         pred = np.asarray(pred, dtype=np.float64)
         target = np.asarray(target, dtype=np.float64)
         check_same_shape(pred, target)
+        if not np.isfinite(target).all():
+            raise ValueError("target contains NaN or infinite values; labels must be finite numbers.")
         self._check_target(target)
         self._pred, self._target = pred, target
         return float(self._value(pred, target))

@@ -30,6 +30,9 @@ class Sequential(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} must be a backprop_lab layer (Linear, Sigmoid, ...); "
                                 f"got {type(layer).__name__}.")
+            if isinstance(layer, Sequential):   # its parameters would be cut off from the flat buffer
+                raise TypeError(f"layer {i} is itself a {type(layer).__name__}; nest the layers, not the "
+                                f"model: Sequential(*model.layers, ...).")
         self.layers = list(layers)
         self._pack_parameters()
 

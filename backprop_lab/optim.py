@@ -17,9 +17,19 @@ class Optimizer:
     def __init__(self, lr: float):
         self.lr = check_learning_rate(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._owners: dict[str, np.ndarray] = {}   # name -> the parameter array it belongs to
 
     def _state(self, p, *keys):
-        """The state arrays of parameter ``p`` (zeros, shaped like it, on first use)."""
+        """The state arrays of parameter ``p`` (zeros, shaped like it, on first use).
+
+        State is kept by the parameter's name; a second, different array under a name already in
+        use (e.g. the ``parameters()`` of two separate layers, both called "weight") is refused
+        rather than silently sharing one velocity.
+        """
+        owner = self._owners.setdefault(p.name, p.value)
+        if owner is not p.value:
+            raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
+                             f"step model.parameters() (unique names), not several layers' parameters().")
         st = self.state.get(p.name)
         if st is None:
             st = self.state[p.name] = {k: np.zeros_like(p.value) for k in keys}
@@ -27,6 +37,7 @@ class Optimizer:
 
     def reset(self):
         self.state.clear()
+        self._owners.clear()
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g})"

@@ -290,3 +290,26 @@ def test_backward_with_a_gradient_of_the_wrong_shape():
 def test_sequential_refuses_non_layers():
     with pytest.raises(TypeError, match=r"layer 1 must be a backprop_lab layer"):
         bl.Sequential(bl.Linear(2, 2), np.tanh)
+
+
+def test_a_loss_refuses_nan_targets():
+    pred = np.full((3, 1), 0.5)
+    for loss in (bl.MSELoss(), bl.BCELoss()):
+        with pytest.raises(ValueError, match="target contains NaN"):
+            loss.forward(pred, np.array([[0.0], [np.nan], [1.0]]))
+
+
+def test_a_nested_model_is_refused_with_the_way_out():
+    inner = bl.Sequential(bl.Linear(2, 3, seed=0), bl.Sigmoid())
+    with pytest.raises(TypeError, match=r"Sequential\(\*model.layers"):
+        bl.Sequential(inner, bl.Linear(3, 1, seed=0))
+
+
+def test_one_optimizer_refuses_two_parameters_with_the_same_name():
+    # Two separate layers both call their weight "weight": sharing one momentum velocity between
+    # them would silently mix their updates.
+    a, b = bl.Linear(2, 2, seed=0), bl.Linear(2, 2, seed=1)
+    opt = bl.Momentum(0.1)
+    opt.step(a.parameters())
+    with pytest.raises(ValueError, match="both named 'weight'"):
+        opt.step(b.parameters())
