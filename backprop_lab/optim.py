@@ -92,6 +92,8 @@ class Adam(Optimizer):
         for nm, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= b < 1:
                 raise ValueError(f"{nm} must be in [0, 1); got {b}.")
+        if not eps > 0:
+            raise ValueError(f"eps must be a small positive number such as 1e-8; got {eps}.")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
 
