@@ -86,7 +86,7 @@ class BCELoss(Loss):
 
     def _check_target(self, target):
         if target.min() < 0 or target.max() > 1:
-            raise ValueError(f"BCELoss: target values (the labels y) must lie in [0, 1] (class labels or probabilities); "
+            raise ValueError(f"BCELoss: target values must lie in [0, 1] (class labels or probabilities: the labels y); "
                              f"got values from {target.min():g} to {target.max():g}.")
 
     def _value(self, pred, target):
