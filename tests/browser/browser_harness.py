@@ -439,6 +439,16 @@ class NotebookPage:
         return {"event": rec["eventType"], "to_src_ms": round(rec["srcChangedAt"] - t0, 1),
                 "to_loaded_ms": round(rec["loadedAt"] - t0, 1), "wall_s": round(wall, 3)}
 
+    def press_key_on(self, handle, key: str):
+        """Focus ``handle`` (a slider's handle locator), press ``key`` as a person would, wait for the
+        redraw and for the run to finish; return the redraw timing."""
+        handle.focus()
+        started = self.arm_redraw("keydown")
+        self.page.keyboard.press(key)
+        timing = self.wait_redraw(started)
+        self.wait_settled()
+        return timing
+
     def wait_settled(self, timeout: float = REDRAW_TIMEOUT):
         """After a redraw: the Train button is enabled again and the kernel is idle (run finished)."""
         self.panel.locator(".bl-train:not([disabled])").wait_for(timeout=timeout * 1000)

@@ -39,11 +39,7 @@ def test_lr_at_its_maximum_diverges_and_the_message_says_so(nb, record_timing, a
     assert expected.diverged, "the divergence test's settings no longer diverge at lr=100"
 
     src, status = nb.image_src(), nb.status_text()
-    nb.panel.locator(".bl-control-lr .noUi-handle").focus()
-    started = nb.arm_redraw("keydown")
-    nb.page.keyboard.press("End")
-    timing = nb.wait_redraw(started)
-    nb.wait_settled()
+    timing = nb.press_key_on(nb.panel.locator(".bl-control-lr .noUi-handle"), "End")
     record_timing(NAME, "lr", "keyboard End (lr 0.01 -> 100)", timing)
 
     message = nb.message()

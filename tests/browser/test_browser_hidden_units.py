@@ -58,11 +58,7 @@ def test_dataset_dropdown(nb, record_timing):
 def test_hidden_units_slider_with_the_keyboard(nb, record_timing):
     src, status = nb.image_src(), nb.status_text()
     first = nb.panel.locator(".bl-control-hidden .widget-slider").first
-    first.locator(".noUi-handle").focus()
-    started = nb.arm_redraw("keydown")
-    nb.page.keyboard.press("Home")
-    timing = nb.wait_redraw(started)
-    nb.wait_settled()
+    timing = nb.press_key_on(first.locator(".noUi-handle"), "Home")
     record_timing(NAME, "hidden", "keyboard Home (layer 1: 10 -> 1)", timing)
 
     assert first.locator(".widget-readout").inner_text() == "1"

@@ -33,11 +33,7 @@ def test_panel_renders_after_run_all(nb, artifacts):
 
 def test_lr_slider_to_its_maximum_with_the_keyboard(nb, record_timing):
     src, status = nb.image_src(), nb.status_text()
-    nb.panel.locator(".bl-control-lr .noUi-handle").focus()
-    started = nb.arm_redraw("keydown")
-    nb.page.keyboard.press("End")
-    timing = nb.wait_redraw(started)
-    nb.wait_settled()
+    timing = nb.press_key_on(nb.panel.locator(".bl-control-lr .noUi-handle"), "End")
     record_timing(NAME, "lr", "keyboard End (lr 1 -> 100)", timing)
 
     assert nb.panel.locator(".bl-control-lr .widget-readout").inner_text() == "1.0e+2"
