@@ -61,19 +61,6 @@ def _loss_value_and_grad(name, pred, y):
     return value, (p - y) / (p * (1 - p)) / size
 
 
-def _sum_over_samples(g, out):
-    """out (K, 1, h) = g (K, N, h) summed over the samples: ones (K, 1, N) @ g, the same BLAS product
-    (and so the same rounding, bit for bit) as Linear.backward's ``ones @ grad_out`` per network."""
-    K, N, _ = g.shape
-    ones = _ONES.get((K, N))
-    if ones is None:
-        ones = _ONES[(K, N)] = np.ones((K, 1, N))
-    np.matmul(ones, g, out=out)
-
-
-_ONES: dict = {}
-
-
 class Batch:
     """K networks of sizes (d, h1, h2, 1) sharing activation, output activation, loss and optimizer.
 
@@ -87,6 +74,7 @@ class Batch:
         self.lr = np.asarray(lr, dtype=np.float64).reshape(-1, 1)
         self.state = {k: np.zeros_like(self.flat) for k in {"momentum": ("v",), "adam": ("m", "v")}.get(opt.name, ())}
         self.t = 0                                          # Adam's step count
+        self._ones = None                                   # (K, 1, N) ones for the bias sums
         self._views()
 
     def _views(self):
@@ -129,11 +117,18 @@ class Batch:
             grad = _act_backward(acts[i], grad, act_caches[i])
             a = inputs[i]
             np.matmul(np.swapaxes(a, -1, -2), grad, out=self.grads[2 * i])       # dL/dW = aᵀ · dL/dz
-            _sum_over_samples(grad, out=self.grads[2 * i + 1])                  # dL/db
+            self._sum_over_samples(grad, out=self.grads[2 * i + 1])             # dL/db
             if i == 2:      # W3 is (K, h2, 1): the product is an outer product, einsum is faster than BLAS
                 grad = np.einsum("kn,kj->knj", grad[:, :, 0], self.params[4][:, :, 0])
             elif i:
                 grad = np.matmul(grad, np.swapaxes(self.params[2 * i], 1, 2))   # dL/da = dL/dz · Wᵀ
+
+    def _sum_over_samples(self, g, out):
+        """out (K, 1, h) = g (K, N, h) summed over the samples: ones (K, 1, N) @ g, the same BLAS product
+        (and so the same rounding, bit for bit) as Linear.backward's ``ones @ grad_out`` per network."""
+        if self._ones is None or self._ones.shape[::2] != g.shape[:2]:   # new N, or networks dropped
+            self._ones = np.ones((g.shape[0], 1, g.shape[1]))
+        np.matmul(self._ones, g, out=out)
 
     def step(self):
         """One optimizer update of all K parameter rows, the formulas of optim.GD / Momentum / Adam."""
