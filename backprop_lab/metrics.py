@@ -6,15 +6,20 @@ import numpy as np
 from .validation import as_2d_array, check_same_shape
 
 
+def _right(y, pred, threshold):
+    """Validated (y, pred) and the (N, 1) mask of predictions on the right side of ``threshold``."""
+    y = as_2d_array(y, "y")
+    pred = as_2d_array(pred, "pred")
+    check_same_shape(pred, y, "pred", "y")
+    return y, pred, (pred > threshold) == (y > threshold)
+
+
 def accuracy(y, pred, threshold: float = 0.5) -> float:
     """Fraction of samples whose prediction, thresholded at ``threshold``, equals the label.
 
     y: (N, 1) labels 0/1; pred: (N, 1) probabilities or 0/1 labels. Returns a float in [0, 1].
     """
-    y = as_2d_array(y, "y")
-    pred = as_2d_array(pred, "pred")
-    check_same_shape(pred, y, "pred", "y")
-    return float(np.mean((pred > threshold) == (y > threshold)))
+    return float(np.mean(_right(y, pred, threshold)[2]))
 
 
 def print_predictions(y, pred, threshold: float = 0.5, digits: int = 5, max_rows=None) -> float:
@@ -23,10 +28,7 @@ def print_predictions(y, pred, threshold: float = 0.5, digits: int = 5, max_rows
     y: (N, 1) labels; pred: (N, 1) network outputs (probabilities). Wrong predictions are marked with
     ``✗``. ``max_rows`` limits how many samples are listed (the accuracy always counts all of them).
     """
-    y = as_2d_array(y, "y")
-    pred = as_2d_array(pred, "pred")
-    check_same_shape(pred, y, "pred", "y")
-    ok = (pred > threshold) == (y > threshold)
+    y, pred, ok = _right(y, pred, threshold)
     n = len(y) if max_rows is None else min(len(y), max_rows)
     width = len(str(len(y) - 1))
     for i in range(n):
