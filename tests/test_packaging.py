@@ -1,0 +1,80 @@
+"""The project's metadata agrees with itself.
+
+* ``CITATION.cff`` names the version and licence that ``pyproject.toml`` does; ``LICENSE`` is the MIT
+  licence that ``pyproject.toml`` declares (an SPDX string plus ``license-files``, no TOML table:
+  setuptools >= 77 warns on every build about the table form).
+
+CITATION.cff is read with a few lines of parsing (only top-level ``key: value`` pairs are needed);
+PyYAML, when installed (it comes with Jupyter), cross-checks that reading.
+"""
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def cff_top_level(text: str) -> dict:
+    """The top-level scalar ``key: value`` pairs of a CITATION.cff (quotes removed, comments ignored)."""
+    out = {}
+    for line in text.splitlines():
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9-]*):\s*(.*?)\s*", line)
+        if not m or not m.group(2) or m.group(2).startswith(("#", ">", "|")):
+            continue
+        value = m.group(2)
+        if value[0] in "\"'":
+            value = value[1:value.index(value[0], 1)]
+        else:
+            value = value.split(" #")[0].strip()
+        out[m.group(1)] = value
+    return out
+
+
+def test_cff_reader_on_a_small_example():
+    text = 'cff-version: 1.2.0\ntitle: "a: b"\nversion: \'0.1.0\'  # c\nlicense: MIT\nauthors:\n  - name: X\n'
+    assert cff_top_level(text) == {"cff-version": "1.2.0", "title": "a: b", "version": "0.1.0", "license": "MIT"}
+
+
+def test_license_is_an_spdx_string_with_its_file():
+    project = pyproject()["project"]
+    assert project["license"] == "MIT", "use the SPDX string form (a TOML table is deprecated by setuptools)"
+    assert project["license-files"] == ["LICENSE"]
+    requires = pyproject()["build-system"]["requires"]
+    assert any(re.fullmatch(r"setuptools>=(\d+).*", r) and int(re.match(r"setuptools>=(\d+)", r)[1]) >= 77
+               for r in requires), f"license-files needs setuptools>=77 to build; build-system requires {requires}"
+    assert not [c for c in project.get("classifiers", []) if c.startswith("License ::")], (
+        "no License :: classifier next to an SPDX license (setuptools refuses the combination)")
+
+
+def test_license_file_is_mit():
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert "Permission is hereby granted, free of charge" in text
+    assert re.search(r"Copyright \(c\) \d{4} The backprop-lab authors", text)
+
+
+def test_citation_matches_pyproject():
+    cff = cff_top_level((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = pyproject()["project"]
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["version"] == project["version"], "bump CITATION.cff's version with pyproject.toml's"
+    assert cff["license"] == project["license"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", cff["date-released"])
+    for key in ("title", "message"):
+        assert cff.get(key), f"CITATION.cff needs a {key}"
+
+
+def test_citation_reader_agrees_with_pyyaml():
+    yaml = pytest.importorskip("yaml")
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    mine = cff_top_level(text)
+    assert {k: str(data[k]) for k in mine} == mine
+    assert data["authors"] and all(a.get("name") or a.get("family-names") for a in data["authors"])
+    assert data["keywords"]
