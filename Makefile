@@ -1,18 +1,20 @@
 # The two commands of the README:
-#   make lab    set everything up (.venv) and open JupyterLab on notebooks/ (127.0.0.1, with a token)
+#   make lab    set everything up (.venv) and open JupyterLab on notebooks/01_sigmoid.ipynb (127.0.0.1, with a token)
 #   make test   set everything up and run every test: unit tests, nbval over notebooks/, browser tests
 # Only python3 (3.11+) is needed beforehand; the virtual environment is created here.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# JupyterLab's application settings directory inside the venv: defaults for this environment only.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup lab test unit notebooks execute student bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +22,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test]"
 	touch $(STAMP)
 
+# No "get notified about Jupyter news?" pop-up (lab-settings/README.md); never written to the home directory.
+$(LAB_SETTINGS): lab-settings/overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp lab-settings/overrides.json $@
+
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/01_sigmoid.ipynb \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG)
 
 test: setup
 	$(PY) -m pytest

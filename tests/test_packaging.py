@@ -1,19 +1,25 @@
-"""The project's metadata agrees with itself.
+"""The project's metadata agrees with itself, and the shipped JupyterLab settings fit JupyterLab.
 
 * ``CITATION.cff`` names the version and licence that ``pyproject.toml`` does; ``LICENSE`` is the MIT
   licence that ``pyproject.toml`` declares (an SPDX string plus ``license-files``, no TOML table:
   setuptools >= 77 warns on every build about the table form).
+* ``lab-settings/overrides.json`` only uses settings that exist in the installed JupyterLab's schemas
+  with values the schemas allow, ``make setup`` has installed it into the environment, and ``make lab``
+  opens a notebook that exists.
 
 CITATION.cff is read with a few lines of parsing (only top-level ``key: value`` pairs are needed);
 PyYAML, when installed (it comes with Jupyter), cross-checks that reading.
 """
+import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+OVERRIDES = ROOT / "lab-settings" / "overrides.json"
 
 
 def pyproject():
@@ -78,3 +84,55 @@ def test_citation_reader_agrees_with_pyyaml():
     assert {k: str(data[k]) for k in mine} == mine
     assert data["authors"] and all(a.get("name") or a.get("family-names") for a in data["authors"])
     assert data["keywords"]
+
+
+# --------------------------------------------------------------------------------------------------
+# JupyterLab settings shipped for the project's environment
+# --------------------------------------------------------------------------------------------------
+def _schema(plugin_id: str) -> dict:
+    """The installed JupyterLab's schema of ``plugin_id`` ("@scope/package:plugin")."""
+    pytest.importorskip("jupyterlab")
+    from jupyterlab.commands import get_app_dir
+
+    package, plugin = plugin_id.split(":")
+    path = Path(get_app_dir(), "schemas", package, f"{plugin}.json")
+    assert path.is_file(), f"{plugin_id}: no schema at {path} (a setting the installed JupyterLab does not have)"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _allowed(prop: dict, value) -> bool:
+    if "oneOf" in prop:
+        return any(option.get("const") == value for option in prop["oneOf"])
+    if "enum" in prop:
+        return value in prop["enum"]
+    kinds = {"boolean": bool, "string": str, "integer": int, "number": (int, float), "object": dict, "array": list}
+    return isinstance(value, kinds[prop["type"]])
+
+
+def test_lab_overrides_fit_the_installed_schemas():
+    overrides = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+    assert overrides["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false",
+                                                                       "checkForUpdates": False}
+    for plugin_id, settings in overrides.items():
+        properties = _schema(plugin_id)["properties"]
+        for key, value in settings.items():
+            assert key in properties, f"{plugin_id} has no setting {key!r}"
+            assert _allowed(properties[key], value), f"{plugin_id}: {key}={value!r} is not allowed by its schema"
+
+
+def test_make_setup_installed_the_lab_overrides():
+    if not (Path(sys.prefix) / ".installed-stamp").exists():
+        pytest.skip("not the environment `make setup` builds (no .installed-stamp in sys.prefix)")
+    from jupyterlab.commands import get_app_dir
+
+    installed = Path(get_app_dir(), "settings", "overrides.json")
+    assert installed.is_file(), f"{installed} missing: run `make setup`"
+    assert json.loads(installed.read_text(encoding="utf-8")) == json.loads(OVERRIDES.read_text(encoding="utf-8")), (
+        f"{installed} differs from lab-settings/overrides.json: run `make setup`")
+
+
+def test_make_lab_opens_an_existing_notebook():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    m = re.search(r"--LabApp\.default_url=/lab/tree/(\S+)", makefile)
+    assert m, "make lab should open the first notebook (--LabApp.default_url)"
+    assert (ROOT / "notebooks" / m.group(1)).is_file(), f"make lab opens notebooks/{m.group(1)}, which does not exist"
