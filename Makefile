@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make lab    set everything up (.venv) and open JupyterLab on notebooks/01_sigmoid.ipynb (127.0.0.1, with a token)
-#   make test   set everything up and run every test: unit tests, nbval over notebooks/, browser tests
+#   make test   set everything up and run every test: ruff, unit tests, nbval over notebooks/, browser tests
 # Only python3 (3.11+) is needed beforehand; the virtual environment is created here.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +12,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test unit notebooks execute student bench clean
+.PHONY: setup lab lint test unit notebooks execute student bench clean
 
 setup: $(STAMP) $(LAB_SETTINGS)
 
@@ -31,7 +31,11 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/01_sigmoid.ipynb \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG)
 
-test: setup
+# ruff (settings in pyproject.toml): the package, tests, tools, benchmarks and the notebooks.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup lint
 	$(PY) -m pytest
 
 unit: setup

@@ -8,10 +8,9 @@ function. See benchmarks/README.md for what each row means.
 from __future__ import annotations
 
 import argparse
-import importlib
 import cProfile
+import importlib
 import io
-import math
 import os
 import platform
 import pstats
