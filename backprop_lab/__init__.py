@@ -11,14 +11,14 @@ Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one con
 """
 from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
 from .data import DATASETS, generate_circles, generate_linear, generate_spiral, generate_xor_easy, load_dataset
-from .gradcheck import (check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient,
-                        rel_error)
+from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient, rel_error
 from .layers import Layer, Linear, Parameter
 from .losses import LOSSES, BCELoss, MSELoss, get_loss
 from .metrics import accuracy, print_predictions
 from .model import MLP, Sequential, load_model
 from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, get_optimizer
 from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
+from .rounding import approx, mean_pm
 from .sweep import SweepResult, sweep
 from .train import History, TrainingDiverged, train
 

@@ -40,6 +40,7 @@ from .losses import LOSSES, BCELoss
 from .model import MLP
 from .optim import DEFAULT_LR, OPTIMIZERS, get_optimizer
 from .plots import _new_axes
+from .rounding import approx, mean_pm
 from .train import History
 from .validation import check_learning_rate, check_positive_int, check_xy, lookup
 
@@ -170,11 +171,6 @@ def _fmt(v):
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _spread(std, mean):
-    """A std for the table: 0 when it is rounding noise (below 1e-9 of the mean), else 2 digits."""
-    return "0" if std <= 1e-9 * abs(mean) else f"{std:.2g}"
-
-
 def _stats(values):
     """mean, std (ddof=0), min, max of the finite values, as floats (NaN if there are none)."""
     v = values[np.isfinite(values)]
@@ -193,6 +189,12 @@ def _band(c, band):
     else:
         lo, hi = np.where(ok, c, np.inf).min(axis=0), np.where(ok, c, -np.inf).max(axis=0)
     return (np.where(ok.any(axis=0), a, np.nan) for a in (mean, lo, hi))
+
+
+def _text_table(head, body):
+    """Rows of strings as left-aligned columns, with the header first."""
+    widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+    return _Text("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head] + body))
 
 
 class _Text(str):
@@ -297,16 +299,47 @@ class SweepResult:
             rows.append(row)
         return rows
 
-    def table(self, by=None) -> str:
-        """``summary`` as a text table: final loss and accuracy, mean ± std over each group."""
+    def table(self, by=None, sig=None) -> str:
+        """``summary`` as a text table: final loss and accuracy, mean ± std over each group.
+
+        Each mean is printed to the decimal place of its std's first digit (``rounding.mean_pm``): the
+        digits beyond it differ between the seeds, and in sensitive runs between computers too.
+        ``sig=1`` prints every mean to one significant figure, for groups whose runs are so sensitive
+        (a learning rate far too large) that even that digit can move.
+        """
         cols = list(self._by(by))
         head = cols + ["n", "final loss", "accuracy", "acc. min–max", "diverged"]
         body = [[_fmt(r[c]) for c in cols] + [str(r["n"])] + (["—"] * 3 if r["diverged"] == r["n"] else [
-                 f"{r['loss_mean']:.4g} ± {_spread(r['loss_std'], r['loss_mean'])}", f"{r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}",
+                 mean_pm(r["loss_mean"], r["loss_std"], sig=sig),
+                 mean_pm(r["accuracy_mean"], r["accuracy_std"], percent=True, sig=sig),
                  f"{r['accuracy_min']:.0%}–{r['accuracy_max']:.0%}"]) + [f"{r['diverged']}/{r['n']}"]
                 for r in self.summary(by)]
-        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
-        return _Text("\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [head] + body))
+        return _text_table(head, body)
+
+    def epochs_to_accuracy(self, target: float = 1.0) -> np.ndarray:
+        """(K,) floats: the first epoch at which network k reached ``target`` accuracy, inf if it never did."""
+        return np.array([self.history(k).epochs_to_accuracy(target) or np.inf for k in range(len(self))])
+
+    def epochs_table(self, by=None, target: float = 1.0, sig: int = 2) -> str:
+        """Per group: how many networks reached ``target`` accuracy, the median and the worst number of
+        epochs they needed (">E": not within the E epochs), and the final loss, mean ± std over the
+        networks that did not diverge.
+
+        Epoch counts are printed to ``sig`` significant figures (``rounding.approx``): a run that passes
+        a saddle of the loss needs a few epochs more or less on another computer (``sig=1`` where whole
+        runs change their course, as XOR with BCE at lr = 1 does).
+        """
+        cols, epochs = list(self._by(by)), self.epochs_to_accuracy(target)
+        final_loss = np.where(self.diverged, np.nan, self.final_loss)        # as in summary()
+        never = f">{self.epochs:,}"
+        head = cols + ["n", f"at {target:.0%}", "median epochs", "worst", "final loss"]
+        body = []
+        for key, idx in self.groups(by).items():
+            e, loss = epochs[idx], final_loss[idx]
+            body.append([_fmt(v) for v in key] + [str(len(idx)), f"{int(np.isfinite(e).sum())}/{len(idx)}",
+                         approx(np.median(e), sig, never), approx(e.max(), sig, never),
+                         mean_pm(*_stats(loss)[:2])])
+        return _text_table(head, body)
 
     def plot_heatmap(self, x: str, y: str, value: str = "accuracy", ax=None):
         """Mean final ``value`` ("accuracy", "loss" or "diverged", the fraction) over the networks of

@@ -115,8 +115,23 @@ def test_summary_mean_and_spread_over_seeds_by_hand():
     assert [row["seed"] for row in res.summary(by="seed")] == [0, 1, 2]
     text = res.table()
     assert text.splitlines()[0].split()[:2] == ["lr", "n"] and len(text.splitlines()) == 3
-    assert "0.4 ± 0.16" in text and "75.0% ± 20.4%" in text and "1/3" in text
+    # mean ± std with one significant figure of the std, the mean to the same decimal place:
+    # loss 0.4 ± 0.163, accuracy 75% ± 20.4% (7.5 tens round half up to 8)
+    assert "0.4 ± 0.2" in text and "80% ± 20%" in text and "1/3" in text
     assert list(res.groups()) == [(0.1,), (1.0,)] and list(res.select(lr=1, seed=2)) == [5]
+
+
+def test_epochs_table_counts_who_reached_the_target_by_hand():
+    res = _hand_made()                   # accuracy 0.5 until the last epoch; networks 2 and 4 end at 1.0
+    np.testing.assert_array_equal(res.epochs_to_accuracy(), [np.inf, np.inf, 3, np.inf, 3, np.inf])
+    np.testing.assert_array_equal(res.epochs_to_accuracy(0.9), [np.inf, np.inf, 3, 3, 3, np.inf])
+    lines = res.epochs_table().splitlines()
+    assert lines[0].split() == ["lr", "n", "at", "100%", "median", "epochs", "worst", "final", "loss"]
+    # lr=0.1: only seed 2 got there (median of inf, inf, 3 is ">3"), loss 0.4 ± 0.163;
+    # lr=1: seed 1 got there, seed 2 diverged (never), loss over the two finite runs 0.2 ± 0.1
+    assert lines[1].split() == ["0.1", "3", "1/3", ">3", ">3", "0.4", "±", "0.2"]
+    assert lines[2].split() == ["1", "3", "1/3", ">3", ">3", "0.2", "±", "0.1"]
+    assert res.epochs_table(target=0.9).splitlines()[2].split()[2:5] == ["2/3", "3", ">3"]
 
 
 def test_curves_draw_the_mean_and_band_over_seeds():
