@@ -127,7 +127,8 @@ def check_mse_grad(fn, seed: int = 0) -> CheckResult:
         (-2 * d / n, "the sign is flipped: differentiate with respect to ŷ, giving +2 (ŷ - y)/N."),
         (2 * d ** 2 / n, "the error is squared: the derivative of (ŷ - y)² is 2 (ŷ - y), not 2 (ŷ - y)²."),
         (d, "both the 2 and the 1/N are missing: dL/dŷ = 2 (ŷ - y) / N."),
-        (np.full_like(d, float(np.mean(d ** 2))), "you returned the loss itself; return its gradient, one value per sample."),
+        (np.full_like(d, float(np.mean(d ** 2))),
+         "you returned the loss itself; return its gradient, one value per sample."),
     ]
     return _report(_verdict(got, 2 * d / n, wrong, "dL/dŷ = 2(ŷ - y)/N, matching on 8 random samples.",
                             "dL/dŷ"))
@@ -149,11 +150,14 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
         ]),
         (gW, x.T @ g, "dL/dW (grad_W)", [
             (g.T @ x, "grad_W is transposed: it must have W's shape (in, out), so compute x.T @ grad_out."),
-            (x.T @ g / len(x), "grad_W is divided by N: the loss's gradient already holds the 1/N, don't divide again."),
+            (x.T @ g / len(x),
+             "grad_W is divided by N: the loss's gradient already holds the 1/N, don't divide again."),
         ]),
         (gb, g.sum(axis=0, keepdims=True), "dL/db (grad_b)", [
-            (g, "the bias gradient must be summed over the batch: grad_out.sum(axis=0, keepdims=True), shape (1, out)."),
-            (g.mean(axis=0, keepdims=True), "the bias gradient is a sum over the batch, not a mean (the 1/N is already in grad_out)."),
+            (g, "the bias gradient must be summed over the batch: grad_out.sum(axis=0, keepdims=True), "
+                "shape (1, out)."),
+            (g.mean(axis=0, keepdims=True),
+             "the bias gradient is a sum over the batch, not a mean (the 1/N is already in grad_out)."),
             (g.sum(axis=0), "right values, but keep the shape (1, out): use keepdims=True."),
             (g.sum(axis=1, keepdims=True), "summed over the wrong axis: sum over the batch, axis=0."),
         ]),

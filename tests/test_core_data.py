@@ -4,7 +4,6 @@ import pytest
 
 import backprop_lab as bl
 
-
 # --- the course handout's original functions, pasted verbatim as the reference --------------------
 
 def generate_linear(n=100):

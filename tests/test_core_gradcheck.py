@@ -17,8 +17,13 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab.gradcheck import (check_layer_gradients, check_loss_gradient, check_model_gradients,
-                                    numerical_gradient, rel_error)
+from backprop_lab.gradcheck import (
+    check_layer_gradients,
+    check_loss_gradient,
+    check_model_gradients,
+    numerical_gradient,
+    rel_error,
+)
 
 TOL = 1e-7
 ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "none"]

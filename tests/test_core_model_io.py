@@ -85,7 +85,8 @@ def test_text_file_is_refused(tmp_path):
 def test_npz_without_the_marker_is_refused(tmp_path):
     path = tmp_path / "arrays.npz"
     np.savez(path, w=np.zeros((2, 10)))
-    with pytest.raises(ValueError, match=r"arrays\.npz'? is not a saved backprop_lab model \(no 'backprop_lab\.model\.v1' marker\)"):
+    marker = r"arrays\.npz'? is not a saved backprop_lab model \(no 'backprop_lab\.model\.v1' marker\)"
+    with pytest.raises(ValueError, match=marker):
         bl.load_model(path)
 
 
