@@ -202,3 +202,19 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
         return _report(CheckResult(False, f"the update is right, but return the loss before the step "
                                           f"(expected {right_loss:.4f}, got {got})."))
     return _report(CheckResult(True, "one step of gradient descent, exactly as train() does it."))
+
+
+def yours_or_package(result: CheckResult, yours, package, what: str):
+    """``yours`` if its check passed, else ``package``, saying so: the rest of the notebook still runs.
+
+    ``result`` is what the exercise's check returned for ``yours`` (a function or a class the student
+    wrote); ``package`` is the package's version of the same thing; ``what`` names it in the note,
+    e.g. ``"backward pass"``. In the student version, until the exercise is done, the cells after it
+    run on the package's code and say so once.
+    """
+    if result:
+        return yours
+    name = getattr(package, "__qualname__", None) or repr(package)
+    print(f"Note: your {what} does not pass its check yet, so the cells below use the package's {name} "
+          f"instead. Finish the exercise and re-run them to see your own code at work.")
+    return package

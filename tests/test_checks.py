@@ -156,3 +156,14 @@ def _step(update, returns=True):
 def test_train_step_names_the_mistake(fn, hint):
     result = checks.check_train_step(fn)
     assert not result and hint in result.message
+
+
+def test_yours_or_package_falls_back_with_a_note(capsys):
+    def mine():
+        raise NotImplementedError
+
+    assert checks.yours_or_package(checks.CheckResult(True, "ok"), mine, bl.sigmoid, "sigmoid") is mine
+    assert capsys.readouterr().out == ""
+    assert checks.yours_or_package(checks.CheckResult(False, "no"), mine, bl.sigmoid, "sigmoid") is bl.sigmoid
+    out = capsys.readouterr().out
+    assert "your sigmoid does not pass its check yet" in out and "package's sigmoid" in out
