@@ -218,3 +218,7 @@ def yours_or_package(result: CheckResult, yours, package, what: str):
     print(f"Note: your {what} does not pass its check yet, so the cells below use the package's {name} "
           f"instead. Finish the exercise and re-run them to see your own code at work.")
     return package
+
+
+# Notebook 3's exercises (a numerical gradient, the whole backward pass) have their own module.
+from .checks_backprop import check_backward_pass, check_numerical_gradient, forward_cache  # noqa: E402, F401

@@ -1,0 +1,195 @@
+"""Checks for notebook 3's exercises: a numerical gradient, and the whole backward pass of the lab's network.
+
+Same contract as ``checks``: each check runs the student's function on seeded random inputs, prints
+the verdict and returns a ``CheckResult``; a wrong answer is compared with the typical mistakes so the
+reply can name the one made.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid
+from .checks import CheckResult, _close, _report, _run
+from .gradcheck import numerical_gradient as _package_numerical_gradient
+from .gradcheck import rel_error
+
+GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
+
+
+# --- numerical_gradient(f, x, h) ---
+def _test_function(x):
+    """f(x) = Σ x³/3 + Σ sin x, whose gradient x² + cos x is known exactly."""
+    return float(np.sum(x ** 3) / 3 + np.sum(np.sin(x)))
+
+
+def _difference(x, h, rule):
+    """What a centred (or a mistaken) difference rule gives for ``_test_function`` at ``x``."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        f0, fp, fm = _test_function(x), _test_function(plus), _test_function(minus)
+        grad[i] = {"centred": (fp - fm) / (2 * h), "forward": (fp - f0) / h, "no_half": (fp - fm) / h,
+                   "h_squared": (fp - fm) / (2 * h * h)}[rule]
+    return grad
+
+
+def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
+    """``fn(f, x, h)`` must return the centred difference (f(x + h e_i) - f(x - h e_i)) / 2h for every
+    element i of ``x`` (any shape), where ``f()`` takes no argument and reads ``x``; ``x`` is perturbed in
+    place, one element at a time, and restored."""
+    x = np.random.default_rng(seed).normal(0, 1, (3, 4))
+    original, h = x.copy(), 1e-4
+    got, error = _run(fn, lambda: _test_function(x), x, h)
+    if error is not None:
+        return _report(error)
+    if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
+        return _report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
+                                          "(x[i] = old), or every later element is measured at a shifted point."))
+    got_arr = None if got is None else np.asarray(got, dtype=float)
+    if got_arr is not None and got_arr.shape == (x.size,):
+        return _report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; yours is flat "
+                                          f"{got_arr.shape}. Fill grad = np.zeros_like(x) at index i."))
+    if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, got_arr.flat[0]):
+        return _report(CheckResult(False, "every element has the same value: perturb one element at a time "
+                                          "(x[i] += h for a single index i), not the whole array at once."))
+    right = x ** 2 + np.cos(x)
+    wrong = [
+        (_difference(x, h, "forward"), "that is the one-sided difference (f(x+h) - f(x))/h, whose error shrinks "
+                                        "only like h; use the centred one, (f(x+h) - f(x-h)) / 2h."),
+        (_difference(x, h, "no_half"), "the factor 1/2 is missing: x+h and x-h are 2h apart, so divide by 2h."),
+        (_difference(x, h, "h_squared"), "divide by 2h, not 2h²."),
+        (-right, "the sign is flipped: it is f(x+h) - f(x-h), in that order."),
+    ]
+    for candidate, hint in wrong:
+        if got_arr is not None and _close(got_arr, candidate) and not _close(candidate, right):
+            return _report(CheckResult(False, hint))
+    if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, right, rtol=1e-6, atol=1e-8):
+        return _report(CheckResult(True, f"centred differences, error {rel_error(got_arr, right):.0e} against the "
+                                         f"exact gradient of a test function; x restored."))
+    if got_arr is None:
+        return _report(CheckResult(False, "your function returned None; return the array of differences."))
+    if got_arr.shape != x.shape:
+        return _report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; "
+                                          f"yours is {got_arr.shape}."))
+    return _report(CheckResult(False, f"the differences are off by up to {np.max(np.abs(got_arr - right)):.3g}. "
+                                      f"For each index i: old = x[i]; x[i] = old + h; f_plus = f(); x[i] = old - h; "
+                                      f"f_minus = f(); x[i] = old; grad[i] = (f_plus - f_minus) / (2 * h)."))
+
+
+# --- backward_pass(cache, y) for the 2-hidden-layer sigmoid network with MSE ---
+def forward_cache(x, W1, b1, W2, b2, W3, b3):
+    """The forward pass of the lab's network, keeping every array: the ``cache`` of notebook 3.
+
+    x (N, d); W1 (d, h1), b1 (1, h1); W2 (h1, h2), b2 (1, h2); W3 (h2, 1), b3 (1, 1). Returns a dict
+    with those and A1 = x W1 + b1, Z1 = σ(A1), A2, Z2, A3 and yhat = σ(A3).
+    """
+    A1 = x @ W1 + b1
+    Z1 = sigmoid(A1)
+    A2 = Z1 @ W2 + b2
+    Z2 = sigmoid(A2)
+    A3 = Z2 @ W3 + b3
+    return dict(X=x, W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3, A1=A1, Z1=Z1, A2=A2, Z2=Z2, A3=A3, yhat=sigmoid(A3))
+
+
+def _backward(c, y, prime="Z", prime_layers=(1, 2, 3), transpose_back=False, swap_dW=False,
+              bias="sum", mean=True):
+    """The right gradients, or one typical mistake, for the cache ``c`` (see ``check_backward_pass``)."""
+    n = len(y) if mean else 1
+    grad = 2 * (c["yhat"] - y) / n                          # dL/dŷ
+    out = {}
+    for k, inp in ((3, "Z2"), (2, "Z1"), (1, "X")):
+        z = c["yhat"] if k == 3 else c[f"Z{k}"]
+        if k in prime_layers:
+            s = z if prime == "Z" else c[f"A{k}"]
+            grad = grad * s * (1 - s)                       # dL/dA_k
+        out[f"dW{k}"] = grad.T @ c[inp] if swap_dW else c[inp].T @ grad
+        out[f"db{k}"] = {"sum": grad.sum(axis=0, keepdims=True), "flat": grad.sum(axis=0), "none": grad,
+                         "mean": grad.mean(axis=0, keepdims=True)}[bias]
+        W = c[f"W{k}"]
+        grad = grad @ (W if transpose_back and W.shape[0] == W.shape[1] else W.T)   # dL/dZ_{k-1}
+    return tuple(out[name] for name in GRAD_NAMES)
+
+
+_MISTAKES = [
+    (dict(prime="A"), "σ′ is taken of the pre-activation: σ′(A) = Z (1 - Z) with Z = σ(A), the cached output; "
+                      "you computed A (1 - A)."),
+    (dict(prime="A", prime_layers=(3,)), "at the output, σ′ is taken of A3: use yhat * (1 - yhat)."),
+    (dict(prime="A", prime_layers=(1, 2)), "in the hidden layers σ′ is taken of the pre-activation: use "
+                                           "Z (1 - Z), not A (1 - A)."),
+    (dict(prime_layers=()), "the σ′ factors are missing: after each sigmoid, multiply the upstream gradient by "
+                            "Z (1 - Z) element-wise."),
+    (dict(prime_layers=(1, 2)), "the output sigmoid's σ′ is missing: dL/dA3 = dL/dŷ · ŷ (1 - ŷ)."),
+    (dict(prime_layers=(3,)), "the hidden sigmoids' σ′ factors are missing: dL/dA_k = dL/dZ_k · Z_k (1 - Z_k)."),
+    (dict(swap_dW=True), "the weight gradients are transposed: dL/dW = Zᵀ · dL/dA has W's shape (in, out); "
+                         "you computed dL/dAᵀ · Z."),
+    (dict(transpose_back=True), "the gradient passed back to the previous layer uses W, not Wᵀ: "
+                                "dL/dZ = dL/dA · Wᵀ (it only ran because W2 is square)."),
+    (dict(bias="none"), "the bias gradient must be summed over the batch: dA.sum(axis=0, keepdims=True), "
+                        "shape (1, out); every sample adds to the same bias."),
+    (dict(bias="flat"), "right values, but keep the bias gradient's shape (1, out): sum with keepdims=True."),
+    (dict(bias="mean"), "the bias gradient is a sum over the batch, not a mean (the 1/N is already in dL/dŷ)."),
+    (dict(mean=False), "the 1/N is missing: L is a mean over the N samples, so dL/dŷ = 2 (ŷ - y) / N."),
+]
+
+
+def check_backward_pass(fn, seed: int = 0) -> CheckResult:
+    """``fn(cache, y)`` must return (dW1, db1, dW2, db2, dW3, db3) for the MSE loss of the lab's network.
+
+    ``cache`` is ``forward_cache(x, W1, b1, W2, b2, W3, b3)``; shapes as the parameters'. Checked on a
+    random 2-4-4-1 network (6 samples) against the formulas of notebook 3 and against a numerical
+    gradient of the loss; a wrong answer is matched against the typical mistakes. W2 is square, as in
+    the lab's 2-10-10-1 network, so a missing transpose there runs and is caught by its values.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = (2, 4, 4, 1)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        params += [rng.normal(size=(n_in, n_out)), rng.normal(size=(1, n_out))]
+    x, y = rng.normal(size=(6, 2)), rng.integers(0, 2, (6, 1)).astype(float)
+    cache = forward_cache(x, *params)
+    got, error = _run(fn, {k: v.copy() for k, v in cache.items()}, y.copy())
+    if error is not None:
+        return _report(error)
+    if not isinstance(got, (tuple, list)) or len(got) != 6:
+        return _report(CheckResult(False, "return six arrays, in this order: (dW1, db1, dW2, db2, dW3, db3)."))
+    right = _backward(cache, y)
+    verdict = _compare(got, right)
+    if verdict is None:
+        numeric = _numerical(x, y, params)
+        worst = max(rel_error(g, r) for g, r in zip(got, numeric))
+        return _report(CheckResult(True, f"all six gradients match the chain rule, and a numerical gradient of the "
+                                         f"loss to {worst:.0e}."))
+    for options, hint in _MISTAKES:
+        if _compare(got, _backward(cache, y, **options)) is None:
+            return _report(CheckResult(False, hint))
+    order = [next((GRAD_NAMES[j] for j, r in enumerate(right) if np.shape(g) == np.shape(r) and _close(g, r)), None)
+             for g in got]
+    if None not in order:
+        return _report(CheckResult(False, f"right gradients in the wrong places: you returned ({', '.join(order)}); "
+                                          f"return (dW1, db1, dW2, db2, dW3, db3), the first layer's first."))
+    return _report(CheckResult(False, verdict))
+
+
+def _compare(got, right):
+    """None if all six arrays match, else a message naming the first wrong one (the output layer first)."""
+    for i in (4, 5, 2, 3, 0, 1):
+        g, r, name = got[i], right[i], GRAD_NAMES[i]
+        if g is None or np.shape(g) != np.shape(r):
+            return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}."
+        if not _close(g, r):
+            right_ones = [GRAD_NAMES[j] for j in (4, 5, 2, 3, 0, 1) if
+                          np.shape(got[j]) == np.shape(right[j]) and _close(got[j], right[j])]
+            return (f"{name} differs from the chain rule's value" +
+                    (f" ({', '.join(right_ones)} are right: look between those and {name})." if right_ones else ".") +
+                    " Write out the table of notebook 3 for that layer, term by term.")
+    return None
+
+
+def _numerical(x, y, params):
+    """dL/d(each parameter) by the package's five-point differences, for the check's message."""
+    def loss():
+        yhat = forward_cache(x, *params)["yhat"]
+        return float(np.mean((yhat - y) ** 2))
+    return [_package_numerical_gradient(loss, p) for p in params]

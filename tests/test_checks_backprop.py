@@ -1,0 +1,139 @@
+"""Notebook 3's checks (numerical gradient, whole backward pass) against right and typical wrong answers.
+
+Every wrong answer below is written the way a student writes it, independently of the check's own
+reference code; the check must say "not yet" and name that mistake, and accept the right answers.
+"""
+import numpy as np
+import pytest
+
+from backprop_lab import checks
+
+
+def student_backward(c, y, mistake=None):
+    """A student's backward pass for the 2-hidden-layer sigmoid network with MSE, with one optional mistake."""
+    N = 1 if mistake == "no 1/N" else len(y)
+    grads = {}
+    g = 2 * (c["yhat"] - y) / N
+    for k, inp in ((3, "Z2"), (2, "Z1"), (1, "X")):
+        out, pre = (c["yhat"] if k == 3 else c[f"Z{k}"]), c[f"A{k}"]
+        if mistake == "sigma' of A":
+            g = g * pre * (1 - pre)
+        elif mistake == "no sigma'":
+            pass
+        elif mistake == "no output sigma'" and k == 3:
+            pass
+        else:
+            g = g * out * (1 - out)
+        grads[f"dW{k}"] = g.T @ c[inp] if mistake == "dW transposed" else c[inp].T @ g
+        if mistake == "bias not summed":
+            grads[f"db{k}"] = g
+        elif mistake == "bias mean":
+            grads[f"db{k}"] = np.mean(g, axis=0, keepdims=True)
+        elif mistake == "bias no keepdims":
+            grads[f"db{k}"] = np.sum(g, axis=0)
+        else:
+            grads[f"db{k}"] = np.sum(g, axis=0, keepdims=True)
+        W = c[f"W{k}"]
+        if k > 1:
+            g = g @ (W if mistake == "W not transposed" and k == 2 else W.T)
+    order = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
+    if mistake == "layers reversed":
+        order = ["dW3", "db3", "dW2", "db2", "dW1", "db1"]
+    return tuple(grads[name] for name in order)
+
+
+def test_backward_pass_right_answer_is_accepted(capsys):
+    assert checks.check_backward_pass(student_backward)
+    assert "match the chain rule, and a numerical gradient" in capsys.readouterr().out
+
+
+def test_backward_pass_written_with_a_loop_over_the_package_layers_is_accepted():
+    # A second right form: the same gradients through the package's own layers.
+    import backprop_lab as bl
+
+    def via_package(c, y):
+        model = bl.MLP((2, 4, 4, 1), seed=0)
+        for lin, k in zip(model.linear_layers(), (1, 2, 3)):
+            lin.weight[...] = c[f"W{k}"]
+            lin.bias[...] = c[f"b{k}"]
+        loss = bl.MSELoss()
+        loss.forward(model.forward(c["X"]), y)
+        model.backward(loss.backward())
+        return tuple(p.grad.copy() for p in model.parameters())
+
+    assert checks.check_backward_pass(via_package)
+
+
+@pytest.mark.parametrize("mistake, named", [
+    ("sigma' of A", "σ′ is taken of the pre-activation"),
+    ("no sigma'", "the σ′ factors are missing"),
+    ("no output sigma'", "the output sigmoid's σ′ is missing"),
+    ("dW transposed", "weight gradients are transposed"),
+    ("W not transposed", "uses W, not Wᵀ"),
+    ("bias not summed", "must be summed over the batch"),
+    ("bias mean", "a sum over the batch, not a mean"),
+    ("bias no keepdims", "keepdims=True"),
+    ("no 1/N", "the 1/N is missing"),
+    ("layers reversed", "in the wrong places"),
+])
+def test_backward_pass_names_each_typical_mistake(mistake, named):
+    result = checks.check_backward_pass(lambda c, y: student_backward(c, y, mistake))
+    assert not result and named in result.message, result.message
+
+
+def test_backward_pass_placeholder_and_wrong_return():
+    def placeholder(cache, y):
+        raise NotImplementedError("your code here: replace this line")
+
+    assert "placeholder" in checks.check_backward_pass(placeholder).message
+    assert "return six arrays" in checks.check_backward_pass(lambda c, y: None).message
+
+
+def student_numerical_gradient(f, x, h=1e-5, mistake=None):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        if mistake == "all at once":
+            x += h
+            fp = f()
+            x -= 2 * h
+            fm = f()
+            x += h
+            grad[i] = (fp - fm) / (2 * h)
+            continue
+        x[i] = old + h
+        fp = f()
+        x[i] = old if mistake == "forward" else old - h
+        fm = f()
+        if mistake != "not restored":
+            x[i] = old
+        grad[i] = {"forward": (fp - fm) / h, "no half": (fp - fm) / h}.get(mistake, (fp - fm) / (2 * h))
+    return grad.ravel() if mistake == "flat" else grad
+
+
+def test_numerical_gradient_right_answers_are_accepted():
+    assert checks.check_numerical_gradient(student_numerical_gradient)
+    import backprop_lab as bl  # the package's five-point version is right too
+    assert checks.check_numerical_gradient(bl.numerical_gradient)
+
+
+@pytest.mark.parametrize("mistake, named", [
+    ("forward", "one-sided difference"),
+    ("no half", "the factor 1/2 is missing"),
+    ("not restored", "x is not restored"),
+    ("flat", "yours is flat"),
+    ("all at once", "one element at a time"),
+])
+def test_numerical_gradient_names_each_typical_mistake(mistake, named):
+    result = checks.check_numerical_gradient(lambda f, x, h: student_numerical_gradient(f, x, h, mistake))
+    assert not result and named in result.message, result.message
+
+
+def test_forward_cache_is_the_lab_forward_pass():
+    rng = np.random.default_rng(0)
+    x, W1, W2, W3 = rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 1))
+    b1, b2, b3 = np.zeros((1, 3)), np.ones((1, 3)), np.full((1, 1), -1.0)
+    c = checks.forward_cache(x, W1, b1, W2, b2, W3, b3)
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    np.testing.assert_allclose(c["yhat"], sig(sig(sig(x @ W1 + b1) @ W2 + b2) @ W3 + b3), rtol=1e-14)
+    assert c["A2"].shape == (5, 3) and c["Z1"].shape == (5, 3)
