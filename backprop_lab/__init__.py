@@ -12,7 +12,7 @@ Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one con
 from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
 from .data import DATASETS, generate_circles, generate_linear, generate_spiral, generate_xor_easy, load_dataset
 from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient, rel_error
-from .graph import draw_graph
+from .graph import draw_graph, graph_nodes
 from .layers import Layer, Linear, Parameter
 from .losses import LOSSES, BCELoss, MSELoss, get_loss
 from .metrics import accuracy, print_predictions
