@@ -15,7 +15,7 @@ from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_g
 from .graph import draw_graph, graph_nodes
 from .layers import Layer, Linear, Parameter
 from .losses import LOSSES, BCELoss, MSELoss, get_loss
-from .metrics import accuracy, print_predictions
+from .metrics import accuracy, print_loss_log, print_predictions
 from .model import MLP, Sequential, load_model
 from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, get_optimizer
 from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result

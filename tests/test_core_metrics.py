@@ -54,3 +54,23 @@ def test_print_predictions_max_rows_still_counts_every_sample(capsys):
 def test_print_predictions_refuses_mismatched_shapes():
     with pytest.raises(ValueError, match=r"pred has shape \(3, 1\) but y has shape \(4, 1\)"):
         bl.print_predictions(Y, PRED[:3])
+
+
+def test_print_predictions_in_the_handouts_format(capsys):
+    acc = bl.print_predictions(Y, PRED, style="handout", digits=3)
+    out = capsys.readouterr().out.splitlines()
+    assert acc == 0.75
+    assert out == ["Ground truth: [0] | prediction: 0.400", "Ground truth: [1] | prediction: 0.600",
+                   "Ground truth: [1] | prediction: 0.500", "Ground truth: [0] | prediction: 0.500",
+                   "Accuracy: 75.0%"]
+    with pytest.raises(ValueError, match="style must be 'table' or 'handout'"):
+        bl.print_predictions(Y, PRED, style="lab")
+
+
+def test_print_loss_log_every_5000_epochs_as_the_handout(capsys):
+    # loss[e - 1] is the loss measured at epoch e: 1/e here, so epoch 5000 prints 0.000200
+    history = bl.History(loss=1 / np.arange(1, 12001), accuracy=np.ones(12000))
+    bl.print_loss_log(history, every=5000)
+    assert capsys.readouterr().out.splitlines() == ["Epoch: 5000    loss: 0.000200", "Epoch: 10000   loss: 0.000100"]
+    with pytest.raises(ValueError, match="every must be >= 1"):
+        bl.print_loss_log(history, every=0)
