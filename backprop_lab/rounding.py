@@ -56,7 +56,8 @@ def mean_pm(mean: float, std: float, percent: bool = False, sig=None) -> str:
 
     ``mean_pm(0.4903, 0.0281) == "0.49 ± 0.03"``; with ``percent=True`` both are fractions shown in
     percent: ``mean_pm(0.775, 0.168, percent=True) == "80% ± 20%"``. A std of zero (or pure rounding noise,
-    below 1e-9 of the mean) prints the mean to four significant figures (three in percent) and ``± 0``.
+    below 1e-9 of the mean) prints the mean to four significant figures (three in percent) and ``± 0``;
+    a std below that precision prints as zero: ``mean_pm(0.24943310, 3e-10) == "0.2494 ± 0"``.
 
     ``sig`` (an int) prints the mean to that many significant figures instead, whatever the std: for
     runs so sensitive that their mean moves by a good part of the std from one computer to another
@@ -68,10 +69,16 @@ def mean_pm(mean: float, std: float, percent: bool = False, sig=None) -> str:
         return "—"
     if sig is not None:
         return f"{approx(m, sig)}{unit} ± {approx(s, 1) if s > 1e-9 * abs(m) else 0}{unit}"
+    zero = f"{approx(m, 3 if percent else 4)}{unit} ± 0{unit}"
     if s <= 1e-9 * abs(m) or s == 0:
-        return f"{approx(m, 3 if percent else 4)}{unit} ± 0{unit}"
+        return zero
     s1 = round_sig(s, 1)
     step = 10.0 ** math.floor(math.log10(s1))
+    if m != 0:     # never more than four significant figures of the mean (three in percent)
+        step = max(step, 10.0 ** (math.floor(math.log10(abs(m))) - (2 if percent else 3)))
     d = _decimals(step)
+    s1 = math.floor(s1 / step + 0.5) * step
+    if s1 == 0:                                # the spread is below the mean's last printed digit
+        return zero
     m1 = math.floor(m / step + 0.5) * step
     return f"{m1:.{d}f}{unit} ± {s1:.{d}f}{unit}"

@@ -74,7 +74,8 @@ def test_round_sig_rounds_half_away_from_zero():
 @pytest.mark.parametrize("mean, std, percent, text", [
     (0.4903, 0.0281, False, "0.49 ± 0.03"), (0.004214, 9.7e-05, False, "0.0042 ± 0.0001"),
     (0.775, 0.168, True, "80% ± 20%"), (1.0, 0.0, True, "100% ± 0%"), (0.25, 1e-18, False, "0.2500 ± 0"),
-    (512.0, 31.0, False, "510 ± 30"), (np.nan, 0.1, False, "—")])
+    (512.0, 31.0, False, "510 ± 30"), (np.nan, 0.1, False, "—"),
+    (0.2494331067, 3e-10, False, "0.2494 ± 0"), (0.524, 1e-9, True, "52.4% ± 0%")])
 def test_mean_pm(mean, std, percent, text):
     assert mean_pm(mean, std, percent) == text
 
