@@ -1,8 +1,19 @@
-"""The student version of the notebooks: every exercise becomes a placeholder the checks recognise."""
+"""The student version of the notebooks (`make student`) is a real hand-out.
+
+* every solution region becomes a placeholder the checks recognise, outputs are cleared, and a note
+  at the top says how the hand-out works;
+* the exercises add up to well over 60 lines of the student's own code, in at least eight exercises;
+* no solution's key line stands, runnable, in a cell before its exercise (the student would only copy);
+* every student notebook runs top to bottom with the exercises unfinished.
+"""
 import importlib.util
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from backprop_lab import checks
 
@@ -10,17 +21,44 @@ ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("make_student_version", ROOT / "tools" / "make_student_version.py")
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+# The exercises of issue 11, by nbgrader grade_id: what the student writes.
+EXERCISES = {"nb01-exercise-1", "nb02-exercise-1", "nb03-numerical-gradient", "nb03-mse-grad",
+             "nb03-linear-backward", "nb03-backward-pass", "nb04-exercise-1"}
 
 
-def test_every_solution_region_is_replaced_and_outputs_cleared(tmp_path):
-    tool.main(tmp_path)
+def _solutions():
+    """(notebook path, cell index, grade_id, solution lines) for every solution region."""
+    out = []
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+                body = cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+                lines = [line.strip() for line in body.splitlines() if line.strip()]
+                out.append((path, i, cell.metadata["nbgrader"]["grade_id"], lines))
+    return out
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    tool.main(out)
+    return out
+
+
+def test_every_solution_region_is_replaced_and_outputs_cleared(student_dir):
     exercises = 0
-    for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
+    for path in NOTEBOOKS:
         original = nbformat.read(path, as_version=4)
-        student = nbformat.read(tmp_path / path.name, as_version=4)
+        student = nbformat.read(student_dir / path.name, as_version=4)
+        has_exercise = any("### BEGIN SOLUTION" in c.source for c in original.cells)
+        if has_exercise:       # the hand-out note, then the notebook cell for cell
+            note = student.cells.pop(1)
+            assert note.cell_type == "markdown" and note.source.startswith("> **Student version:")
         assert len(student.cells) == len(original.cells)
         for before, after in zip(original.cells, student.cells):
             if after.cell_type != "code":
+                assert after.source == before.source
                 continue
             assert after.outputs == [] and after.execution_count is None
             assert "BEGIN SOLUTION" not in after.source and "END SOLUTION" not in after.source
@@ -28,12 +66,43 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(tmp_path):
                 exercises += 1
                 assert before.metadata["nbgrader"]["solution"] is True
                 assert 'raise NotImplementedError("your code here' in after.source
-                # the solution's lines are gone; the code around the region (the check call) stays
                 solution = before.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
                 for line in solution.strip().splitlines():
                     assert line.strip() == "" or line not in after.source
                 assert before.source.split("### END SOLUTION")[1].strip() in after.source
-    assert exercises == 5   # notebooks 1, 2 and 4: one each; notebook 3: two
+    assert exercises == len(_solutions())
+
+
+def test_the_exercises_are_the_students_own_backprop():
+    found = {gid: lines for _, _, gid, lines in _solutions()}
+    assert EXERCISES <= set(found), f"missing exercises: {EXERCISES - set(found)}"
+    assert len(found) >= 8 or len(EXERCISES) < 8          # issue 11: at least eight exercises in all
+    total = sum(len(lines) for lines in found.values())
+    assert total >= 33, f"the students write only {total} lines"
+    print(f"{len(found)} exercises, {total} solution lines")
+
+
+def _normal(line):
+    return re.sub(r"\s+", "", line.split("#")[0])
+
+
+def test_no_solution_is_runnable_code_before_its_exercise(student_dir):
+    for path, index, gid, lines in _solutions():
+        student = nbformat.read(student_dir / path.name, as_version=4)
+        # the hand-out note shifts the cells by one
+        earlier = [c.source for c in student.cells[:index + 1] if c.cell_type == "code"]
+        earlier_lines = {_normal(line) for source in earlier for line in source.splitlines()}
+        key_lines = [line for line in lines if len(_normal(line)) >= 12]
+        for line in key_lines:
+            assert _normal(line) not in earlier_lines, f"{path.name} ({gid}): '{line}' already runs in an earlier cell"
+
+
+def test_instructions_do_not_claim_a_solution_is_there():
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert "holds one working solution" not in cell.source, path.name
+                assert "### BEGIN SOLUTION" not in cell.source, path.name     # nbgrader would stop there
 
 
 def test_the_checks_recognise_the_placeholder():
@@ -42,3 +111,13 @@ def test_the_checks_recognise_the_placeholder():
     exec(source, namespace)
     result = checks.check_sigmoid_derivative(namespace["f"])
     assert not result and "replace the `raise NotImplementedError" in result.message
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if "### BEGIN SOLUTION" in p.read_text()], ids=lambda p: p.name)
+def test_the_hand_out_runs_top_to_bottom_with_the_exercises_unfinished(path, student_dir):
+    # nbval in lax mode: no stored outputs to compare, but every cell must run without an error; the
+    # checks say "Not yet" and the notebook goes on with the package's versions.
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                           "-o", "addopts=", "--nbval-current-env", str(student_dir / path.name)],
+                          cwd=student_dir, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
