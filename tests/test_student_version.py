@@ -28,12 +28,14 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(tmp_path):
                 exercises += 1
                 assert before.metadata["nbgrader"]["solution"] is True
                 assert 'raise NotImplementedError("your code here' in after.source
-                # the solution's lines are gone; the code around the region (the check call) stays
-                solution = before.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-                for line in solution.strip().splitlines():
-                    assert line.strip() == "" or line not in after.source
-                assert before.source.split("### END SOLUTION")[1].strip() in after.source
-    assert exercises == 5   # notebooks 1, 2 and 4: one each; notebook 3: two
+                # the solution's lines are gone (every region of the cell: a class has one per method);
+                # the code around the regions (the class's other lines, the check call) stays
+                for region in before.source.split("### BEGIN SOLUTION")[1:]:
+                    solution, rest = region.split("### END SOLUTION")
+                    for line in solution.strip().splitlines():
+                        assert line.strip() == "" or line not in after.source
+                    assert rest.strip() in after.source
+    assert exercises == 9   # notebooks 1, 2 and 4: one each; notebook 3: two; 09 and 10: two each
 
 
 def test_the_checks_recognise_the_placeholder():
