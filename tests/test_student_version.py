@@ -24,7 +24,8 @@ spec.loader.exec_module(tool)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # The exercises of issue 11, by nbgrader grade_id: what the student writes.
 EXERCISES = {"nb01-exercise-1", "nb02-exercise-1", "nb03-numerical-gradient", "nb03-mse-grad",
-             "nb03-linear-backward", "nb03-backward-pass", "nb04-exercise-1"}
+             "nb03-linear-backward", "nb03-backward-pass", "nb04-exercise-1", "nb09-momentum", "nb09-adam",
+             "nb10-tanh", "nb10-relu"}
 
 
 def _solutions():
@@ -33,8 +34,9 @@ def _solutions():
     for path in NOTEBOOKS:
         for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
             if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
-                body = cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-                lines = [line.strip() for line in body.splitlines() if line.strip()]
+                # every region of the cell: a class has one per method
+                bodies = [region.split("### END SOLUTION")[0] for region in cell.source.split("### BEGIN SOLUTION")[1:]]
+                lines = [line.strip() for body in bodies for line in body.splitlines() if line.strip()]
                 out.append((path, i, cell.metadata["nbgrader"]["grade_id"], lines))
     return out
 
@@ -66,19 +68,20 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(student_dir):
                 exercises += 1
                 assert before.metadata["nbgrader"]["solution"] is True
                 assert 'raise NotImplementedError("your code here' in after.source
-                solution = before.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-                for line in solution.strip().splitlines():
-                    assert line.strip() == "" or line not in after.source
-                assert before.source.split("### END SOLUTION")[1].strip() in after.source
+                for region in before.source.split("### BEGIN SOLUTION")[1:]:
+                    solution, rest = region.split("### END SOLUTION")
+                    for line in solution.strip().splitlines():
+                        assert line.strip() == "" or line not in after.source
+                    assert rest.split("### BEGIN SOLUTION")[0].strip() in after.source
     assert exercises == len(_solutions())
 
 
 def test_the_exercises_are_the_students_own_backprop():
     found = {gid: lines for _, _, gid, lines in _solutions()}
     assert EXERCISES <= set(found), f"missing exercises: {EXERCISES - set(found)}"
-    assert len(found) >= 8 or len(EXERCISES) < 8          # issue 11: at least eight exercises in all
+    assert len(found) >= 8                                 # issue 11: at least eight exercises in all
     total = sum(len(lines) for lines in found.values())
-    assert total >= 33, f"the students write only {total} lines"
+    assert total > 60, f"the students write only {total} lines"
     print(f"{len(found)} exercises, {total} solution lines")
 
 
