@@ -204,6 +204,108 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
     return _report(CheckResult(True, "one step of gradient descent, exactly as train() does it."))
 
 
+def package_train_step(model, x, y, lr):
+    """One gradient-descent step with the package's MSELoss and GD: the stand-in for ``train_step``."""
+    from .losses import MSELoss
+    from .optim import GD
+    loss_fn = MSELoss()
+    value = loss_fn.forward(model.forward(x), y)
+    model.backward(loss_fn.backward())
+    GD(lr).step(model.parameters())
+    return value
+
+
+def check_fit(fn, seed: int = 0) -> CheckResult:
+    """``fn(model, x, y, epochs, lr, log_every)`` must run ``epochs`` training steps, print
+    ``Epoch ...  loss: ...`` every ``log_every`` epochs and return the (epochs,) array of the losses
+    measured before each step, as ``train()``'s ``History.loss``."""
+    import contextlib
+    import io
+
+    from .data import generate_xor_easy
+    from .model import MLP
+    from .train import train
+    x, y = generate_xor_easy()
+    epochs, lr, every = 30, 0.5, 10
+    right = train(MLP(seed=seed), x, y, epochs=epochs, lr=lr, print_fn=None).loss
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        got, error = _run(fn, MLP(seed=seed), x, y, epochs, lr, every)
+    if error is not None:
+        return _report(error)
+    if got is None:
+        return _report(CheckResult(False, "your function returned None; return the losses, np.array(losses)."))
+    got = np.asarray(got, dtype=float).ravel()
+    if len(got) != epochs:
+        return _report(CheckResult(False, f"{len(got)} losses for {epochs} epochs: run the step once per epoch, "
+                                          f"for epoch in range(1, epochs + 1), and keep every loss."))
+    if np.allclose(got, got[0]):
+        return _report(CheckResult(False, "every epoch has the same loss: the model is not trained. Call "
+                                          "train_step(model, x, y, lr) in the loop, on the same model."))
+    if np.allclose(got[:-1], right[1:]):
+        return _report(CheckResult(False, "each loss is one epoch late: keep the loss train_step returns, "
+                                          "measured before its update, not a loss computed after it."))
+    if not np.allclose(got, right, rtol=1e-10, atol=1e-12):
+        return _report(CheckResult(False, "your losses differ from train()'s: one train_step per epoch, on the "
+                                          "model you were given, with the learning rate lr."))
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    if len(lines) != epochs // every:
+        return _report(CheckResult(False, f"the losses are right; print one line every log_every epochs "
+                                          f"({epochs // every} lines for {epochs} epochs and log_every={every}), "
+                                          f"you printed {len(lines)}: use if epoch % log_every == 0."))
+    return _report(CheckResult(True, f"{epochs} epochs, the same losses as train(), one line every {every} epochs."))
+
+
+def check_stable_sigmoid(fn) -> CheckResult:
+    """``fn(x)`` must return σ(x) for any array, without overflowing (no warning) for any finite x."""
+    x = np.concatenate([np.linspace(-1000, 1000, 41), np.random.default_rng(0).normal(0, 5, 20)])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        got, error = _run(fn, x.copy())
+    if error is not None and "overflow" in error.message:
+        return _report(CheckResult(False, "exp overflowed: never exponentiate a large positive number. Use "
+                                          "e = np.exp(-np.abs(x)), then 1/(1+e) where x >= 0 and e/(1+e) "
+                                          "where x < 0."))
+    if error is not None:
+        return _report(error)
+    right = sigmoid(x)
+    if got is None or np.shape(got) != x.shape:
+        return _report(CheckResult(False, f"return an array of the shape of x, {x.shape}."))
+    got = np.asarray(got, dtype=float)
+    if np.allclose(got, 1 - right, rtol=1e-9, atol=1e-12):
+        return _report(CheckResult(False, "the branches are swapped: for x >= 0 it is 1/(1 + e^-x), "
+                                          "for x < 0 e^x/(1 + e^x)."))
+    if not np.allclose(got, right, rtol=1e-12, atol=1e-300):
+        return _report(CheckResult(False, f"your values differ from σ(x) by up to {np.max(np.abs(got - right)):.3g}; "
+                                          f"with e = exp(-|x|): 1/(1+e) for x >= 0, e/(1+e) for x < 0."))
+    return _report(CheckResult(True, "σ(x) on inputs from -1000 to 1000, with no overflow."))
+
+
+def package_bce_grad(pred, target):
+    """dL/dŷ by the package's ``BCELoss``: the stand-in for ``bce_grad``."""
+    from .losses import BCELoss
+    loss = BCELoss()
+    loss.forward(pred, target)
+    return loss.backward()
+
+def check_bce_grad(fn, seed: int = 0) -> CheckResult:
+    """``fn(pred, target)`` must return dL/dŷ of L = -mean(y log ŷ + (1-y) log(1-ŷ)): (ŷ - y) / (ŷ(1-ŷ)N)."""
+    rng = np.random.default_rng(seed)
+    pred, target = rng.uniform(0.05, 0.95, (8, 1)), rng.integers(0, 2, (8, 1)).astype(float)
+    got, error = _run(fn, pred.copy(), target.copy())
+    if error is not None:
+        return _report(error)
+    n, d = pred.size, pred - target
+    wrong = [
+        (d / n, "that is dL/da, the gradient after the sigmoid's σ' cancelled; the loss's own gradient with "
+                "respect to ŷ still has ŷ(1 - ŷ) in the denominator."),
+        (d / (pred * (1 - pred)), "the 1/N is missing: L is a mean over N samples."),
+        (-d / (pred * (1 - pred)) / n, "the sign is flipped: dL/dŷ = (ŷ - y) / (ŷ(1 - ŷ) N)."),
+        (2 * d / n, "that is the MSE gradient; differentiate -[y log ŷ + (1-y) log(1-ŷ)] instead."),
+    ]
+    return _report(_verdict(got, d / (pred * (1 - pred)) / n, wrong,
+                            "dL/dŷ = (ŷ - y) / (ŷ(1 - ŷ)N), matching on 8 random samples.", "dL/dŷ"))
+
+
 def yours_or_package(result: CheckResult, yours, package, what: str):
     """``yours`` if its check passed, else ``package``, saying so: the rest of the notebook still runs.
 
@@ -221,5 +323,4 @@ def yours_or_package(result: CheckResult, yours, package, what: str):
 
 
 # Notebook 3's exercises (a numerical gradient, the whole backward pass) have their own module.
-from .checks_backprop import (check_backward_pass, check_numerical_gradient, forward_cache,  # noqa: E402, F401
-                              package_backward_pass)
+from .checks_backprop import check_backward_pass, check_numerical_gradient, forward_cache, package_backward_pass  # noqa: E402, F401

@@ -167,3 +167,71 @@ def test_yours_or_package_falls_back_with_a_note(capsys):
     assert checks.yours_or_package(checks.CheckResult(False, "no"), mine, bl.sigmoid, "sigmoid") is bl.sigmoid
     out = capsys.readouterr().out
     assert "your sigmoid does not pass its check yet" in out and "package's sigmoid" in out
+
+
+# --- the training loop (notebook 4), the stable sigmoid (notebook 1), BCE's gradient (notebook 10) ---
+def _fit(train_step, mistake=None):
+    def fit(model, x, y, epochs, lr, log_every=None):
+        losses = []
+        for epoch in range(1, epochs + (2 if mistake == "one epoch too many" else 1)):
+            value = train_step(model, x, y, lr)
+            if mistake == "loss after the step":
+                value = bl.MSELoss().forward(model.forward(x), y)
+            losses.append(value)
+            if log_every and (epoch % log_every == 0 or mistake == "prints every epoch"):
+                print(f"Epoch {epoch}  loss: {value:.4f}")
+        return np.array(losses)
+    return fit
+
+
+def test_fit_right_answer_and_typical_mistakes(capsys):
+    assert checks.check_fit(_fit(checks.package_train_step))
+    frozen = _fit(lambda model, x, y, lr: bl.MSELoss().forward(model.forward(x), y))   # never updates
+    for fn, named in [(frozen, "the model is not trained"),
+                      (_fit(checks.package_train_step, "one epoch too many"), "31 losses for 30 epochs"),
+                      (_fit(checks.package_train_step, "loss after the step"), "one epoch late"),
+                      (_fit(checks.package_train_step, "prints every epoch"), "you printed 30"),
+                      (_fit(lambda model, x, y, lr: checks.package_train_step(model, x, y, 2 * lr)),
+                       "differ from train()")]:
+        result = checks.check_fit(fn)
+        assert not result and named in result.message, result.message
+
+
+def test_package_train_step_is_one_gd_step():
+    assert checks.check_train_step(checks.package_train_step)
+
+
+def test_stable_sigmoid_right_answer_and_typical_mistakes():
+    def two_branch(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def naive(x):
+        return 1 / (1 + np.exp(-x))
+
+    def both_branches_evaluated(x):               # looks right, but computes exp(x) for large x too
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+    def swapped(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, e / (1 + e), 1 / (1 + e))
+
+    assert checks.check_stable_sigmoid(two_branch) and checks.check_stable_sigmoid(bl.sigmoid)
+    for fn, named in [(naive, "exp overflowed"), (both_branches_evaluated, "exp overflowed"),
+                      (swapped, "the branches are swapped"), (lambda x: np.tanh(x), "differ from σ(x)")]:
+        result = checks.check_stable_sigmoid(fn)
+        assert not result and named in result.message, result.message
+
+
+def test_bce_grad_right_answer_and_typical_mistakes():
+    def right(pred, target):
+        p = np.clip(pred, 1e-12, 1 - 1e-12)
+        return (p - target) / (p * (1 - p)) / pred.size
+
+    assert checks.check_bce_grad(right) and checks.check_bce_grad(checks.package_bce_grad)
+    for fn, named in [(lambda p, t: (p - t) / p.size, "that is dL/da"),
+                      (lambda p, t: (p - t) / (p * (1 - p)), "the 1/N is missing"),
+                      (lambda p, t: (t - p) / (p * (1 - p)) / p.size, "the sign is flipped"),
+                      (lambda p, t: 2 * (p - t) / p.size, "that is the MSE gradient")]:
+        result = checks.check_bce_grad(fn)
+        assert not result and named in result.message, result.message
