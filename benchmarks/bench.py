@@ -121,7 +121,6 @@ def profile_train(epochs=1000):
     x, y = bl.generate_linear(100, seed=0)
     model = bl.MLP(SIZES, seed=0)
     loss_fn, opt = bl.get_loss("mse"), bl.get_optimizer("gd", 1.0)
-    params = [model.flat_parameter()]
 
     def loop(stages):
         for _ in range(epochs):
@@ -129,11 +128,11 @@ def profile_train(epochs=1000):
             if stages > 1:
                 _, grad = loss_fn.value_and_grad(pred, y)
             if stages > 2:
-                model.backward(grad, need_input_grad=False)
+                model.backward(grad)
             if stages > 3:
-                opt.step(params)
+                opt.step(model.parameters())
     stages = {"forward (3 × Linear + sigmoid)": 1, "loss (MSE value and gradient)": 2,
-              "backward (3 × Linear + sigmoid)": 3, "optimizer step (one flat GD update)": 4}
+              "backward (3 × Linear + sigmoid)": 3, "optimizer step (GD on model.parameters())": 4}
     cases = {name: (lambda n=n: loop(n)) for name, n in stages.items()}
     cases["train() bookkeeping (history, accuracy, checks)"] = lambda: bl.train(
         bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
