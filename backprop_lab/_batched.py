@@ -10,7 +10,12 @@ fast. For sizes (d, h_1, ..., h_L, n_out), N samples and P parameters per networ
   gradients ``grad`` (K, P) with the same views, optimizer state (K, P) arrays, ``lr`` (K, 1), so
   one call of the update rule steps every parameter of every network;
 * data: ``x`` (N, d) and ``y`` (N, n_out), shared by all networks (``x @ W_1`` broadcasts to (K, N, h_1));
-* activations (K, N, h_i), prediction ``pred`` (K, N, n_out), loss (K,).
+* per layer, reused every epoch: pre-activations ``z`` and outputs ``a`` (K, N, h_i), dL/dz and
+  dL/da; prediction ``pred`` (K, N, n_out) is the last ``a``; loss (K,).
+
+Speed tricks live here and only here: buffers written with ``out=``, the element-wise definitions
+called on blocks of networks (see ``_BLOCK_ELEMENTS``), bias gradients as ``ones @ dL/dz``, worker
+threads in ``sweep``.
 
 Network k follows the same formulas as ``train()`` on its own setting, so it ends with the same
 weights up to rounding (the tests ask for 1e-10 relative on non-chaotic runs).
@@ -22,6 +27,13 @@ import numpy as np
 from .activations import get_activation
 from .losses import get_loss
 from .optim import get_optimizer
+
+
+#: The element-wise definitions (activation, derivative) are called on blocks of networks of about
+#: this many elements (16 networks of 100 × 10). Measured on the dev VM (benchmarks/README.md): one
+#: call on a whole (64, 100, 10) stack spends more time in page faults for its fresh 512 kB temporaries
+#: than in arithmetic; much smaller blocks pay NumPy's per-call overhead instead.
+_BLOCK_ELEMENTS = 16000
 
 
 class Batch:
@@ -43,6 +55,7 @@ class Batch:
         self.lr = np.asarray(lr, dtype=np.float64).reshape(-1, 1)
         self.state = {name: np.zeros_like(self.flat) for name in self.opt.state_names}
         self.t = 0
+        self._n = None                                      # samples the buffers were made for
         self._views()
 
     def _views(self):
@@ -59,6 +72,21 @@ class Batch:
                 start = stop
             self.params.append(pair)
             self.grads.append(grad_pair)
+        self._n = None
+
+    def _buffers(self, n):
+        """Arrays reused every epoch, for N = n samples: pre-activations ``z`` and outputs ``a``
+        (K, N, h_i) per layer, dL/dz and dL/da, ones (K, 1, N) for the bias sums, and the blocks."""
+        K = len(self.flat)
+        widths = self.sizes[1:]
+        self._z = [np.empty((K, n, h)) for h in widths]
+        self._a = [np.empty((K, n, h)) for h in widths]
+        self._dz = [np.empty((K, n, h)) for h in widths]
+        self._da = [np.empty((K, n, h)) for h in widths[:-1]]
+        self._ones = np.ones((K, 1, n))
+        step = max(1, _BLOCK_ELEMENTS // (n * max(widths)))
+        self._blocks = [slice(i, i + step) for i in range(0, K, step)]
+        self._n = n
 
     def keep(self, mask):
         """Drop the networks where ``mask`` is False (they diverged): their weights stop changing."""
@@ -67,40 +95,52 @@ class Batch:
         self._views()
 
     def forward(self, x):
-        """x (N, d) -> pred (K, N, n_out) and the cache for ``backward``: each layer's input and output."""
-        inputs, outputs, a = [], [], x
-        for (W, b), act in zip(self.params, self.acts):
-            inputs.append(a)
-            z = np.matmul(a, W)                             # Linear: a @ W + b, (K, N, n_out)
+        """x (N, d) -> pred (K, N, n_out); each layer's input and output stay in the buffers for ``backward``."""
+        if self._n != len(x):
+            self._buffers(len(x))
+        a = x
+        for (W, b), act, z, out in zip(self.params, self.acts, self._z, self._a):
+            np.matmul(a, W, out=z)                          # Linear: a @ W + b, (K, N, n_out)
             z += b
-            a = act.function(z)
-            outputs.append(a)
-        return a, (inputs, outputs)
+            for blk in self._blocks:
+                out[blk] = act.function(z[blk])
+            a = out
+        return a
 
     def value_and_grad(self, pred, y):
         """(K,) losses and dL/dpred (K, N, n_out)."""
         return self.loss.value(pred, y), self.loss.gradient(pred, y)
 
-    def backward(self, grad, cache):
+    def backward(self, grad, x):
         """Fill ``self.grad`` from dL/dpred (K, N, n_out), layer by layer in reverse, as Sequential.backward."""
-        inputs, outputs = cache
         for i in reversed(range(len(self.params))):
-            grad = grad * self.acts[i].derivative(outputs[i])              # dL/dz
+            act, out, dz = self.acts[i], self._a[i], self._dz[i]
+            for blk in self._blocks:                        # dL/dz = dL/da · f'(z)
+                np.multiply(grad[blk], act.derivative(out[blk]), out=dz[blk])
+            a = self._a[i - 1] if i else x
             W = self.params[i][0]
             W_grad, b_grad = self.grads[i]
-            np.matmul(np.swapaxes(inputs[i], -1, -2), grad, out=W_grad)     # dL/dW = aᵀ · dL/dz
-            np.sum(grad, axis=1, keepdims=True, out=b_grad)                 # dL/db: summed over the samples
+            np.matmul(np.swapaxes(a, -1, -2), dz, out=W_grad)          # dL/dW = aᵀ · dL/dz
+            np.matmul(self._ones, dz, out=b_grad)                       # dL/db = dL/dz summed over the samples
             if i:
-                if W.shape[2] == 1:     # a thin last layer: dL/dz · Wᵀ is an outer product, einsum beats BLAS
-                    grad = np.einsum("kn,kj->knj", grad[:, :, 0], W[:, :, 0])
-                else:
-                    grad = np.matmul(grad, np.swapaxes(W, 1, 2))            # dL/da = dL/dz · Wᵀ
+                grad = self._da[i - 1]                                  # dL/da = dL/dz · Wᵀ
+                W_T = np.ascontiguousarray(np.swapaxes(W, 1, 2))        # (K, n_out, n_in)
+                _times(dz, W_T, out=grad)
 
     def step(self):
         """One update of all K parameter rows by the optimizer's own rule (``Optimizer.update``)."""
         self.t += 1
         self.opt.t = self.t
         self.opt.update(self.flat, self.grad, self.state, self.lr)
+
+
+def _times(a, b, out):
+    """out = a @ b for stacks (K, N, m) @ (K, m, n). For m = 1 (after a layer of one unit, such as the
+    output) the product is an outer product, and a broadcast multiply is several times faster than
+    BLAS or einsum on these shapes."""
+    if a.shape[2] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
@@ -116,7 +156,7 @@ def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
     with np.errstate(over="ignore", invalid="ignore"):                 # as in train()
         for epoch in range(1, epochs + 1):
             while True:
-                pred, cache = batch.forward(x)
+                pred = batch.forward(x)
                 value, grad = batch.value_and_grad(pred, y)
                 ok = np.isfinite(value)
                 if ok.all():
@@ -130,7 +170,7 @@ def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
                     return
             loss[index, epoch - 1] = value
             accuracy[index, epoch - 1] = ((pred > 0.5) == target).sum(axis=(1, 2)) / n
-            batch.backward(grad, cache)
+            batch.backward(grad, x)
             batch.step()
     for j, k in enumerate(index):
         final[k] = batch.flat[j].copy()

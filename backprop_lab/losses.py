@@ -98,7 +98,7 @@ class MSELoss(Loss):
     name = "mse"
 
     def value(self, pred, target):
-        return np.mean((pred - target) ** 2, axis=(-2, -1))
+        return ((pred - target) ** 2).sum(axis=(-2, -1)) / _size(pred)
 
     def gradient(self, pred, target):
         return 2 * (pred - target) / _size(pred)
@@ -126,7 +126,7 @@ class BCELoss(Loss):
 
     def value(self, pred, target):
         p = np.clip(pred, self.eps, 1 - self.eps)
-        return -np.mean(target * np.log(p) + (1 - target) * np.log1p(-p), axis=(-2, -1))
+        return -(target * np.log(p) + (1 - target) * np.log1p(-p)).sum(axis=(-2, -1)) / _size(pred)
 
     def gradient(self, pred, target):
         p = np.clip(pred, self.eps, 1 - self.eps)

@@ -46,8 +46,12 @@ class Sequential(Layer):
         return grad
 
     def parameters(self) -> list[Parameter]:
-        return [Parameter(f"{i}.{p.name}", p.value, p.grad)
-                for i, layer in enumerate(self.layers) for p in layer.parameters()]
+        params = []
+        for i, layer in enumerate(self.layers):
+            for p in layer.parameters():        # fresh pairs: ours to rename
+                p.name = f"{i}.{p.name}"
+                params.append(p)
+        return params
 
     @property
     def output_range(self):

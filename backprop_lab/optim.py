@@ -47,13 +47,13 @@ class Optimizer:
         use (e.g. the ``parameters()`` of two separate layers, both called "weight") is refused
         rather than silently sharing one velocity.
         """
-        owner = self._owners.setdefault(p.name, p.value)
-        if owner is not p.value:
-            raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
-                             f"step model.parameters() (unique names), not several layers' parameters().")
         st = self.state.get(p.name)
         if st is None:
+            self._owners[p.name] = p.value
             st = self.state[p.name] = {k: np.zeros_like(p.value) for k in self.state_names}
+        elif self._owners.get(p.name, p.value) is not p.value:
+            raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
+                             f"step model.parameters() (unique names), not several layers' parameters().")
         return st
 
     def reset(self):

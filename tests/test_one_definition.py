@@ -152,10 +152,14 @@ def test_rmsprop_step_against_its_formula(registered):
 
 
 def test_registered_names_are_used_by_train_and_sweep_alike(registered):
+    # RMSProp divides by √s, so once the linear network ("none") nears its minimum it amplifies the
+    # rounding differences of tiny gradients (1e-10 relative is lost after about 190 epochs):
+    # 150 epochs keep the comparison sharp.
+    epochs = 150
     res = sweep(X, Y, hidden=(5, 4), activation=["softplus", "none"], output_activation="none",
-                loss="logcosh", optimizer="rmsprop", lr=0.01, seed=1, epochs=EPOCHS)
+                loss="logcosh", optimizer="rmsprop", lr=0.01, seed=1, epochs=epochs)
     for k in range(len(res)):
-        _assert_agree(res, k)
+        _assert_agree(res, k, epochs=epochs)
     # sweep really ran softplus (the old engine ran any unknown activation as the identity)
     assert abs(res.final_loss[0] - res.final_loss[1]) > 1e-3 * res.final_loss[1]
     model = res.model(0)
@@ -223,6 +227,12 @@ def test_sigmoid_is_the_stable_two_branch_formula():
     np.testing.assert_allclose(s[[3, 5]], [1 / (1 + np.e), 1 / (1 + 1 / np.e)], rtol=1e-15)
     np.testing.assert_allclose(s[2], np.exp(-30.0) / (1 + np.exp(-30.0)), rtol=1e-15)
     np.testing.assert_allclose(s + bl.sigmoid(-x), 1.0, rtol=1e-15)      # σ(x) + σ(-x) = 1
+
+
+def test_sigmoid_equals_notebook_01s_np_where_form_bit_for_bit():
+    x = np.random.default_rng(0).normal(0, 20, size=100_000)
+    e = np.exp(-np.abs(x))
+    np.testing.assert_array_equal(bl.sigmoid(x), np.where(x >= 0, 1 / (1 + e), e / (1 + e)))
 
 
 def test_the_package_imports_without_scipy():
