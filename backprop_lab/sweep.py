@@ -1,6 +1,6 @@
 """``sweep``: train a grid of networks at once, vectorised over the networks, and compare them.
 
->>> res = sweep("xor", lr=[0.01, 0.1, 1, 10], seed=range(8), hidden=[(2, 2), (10, 10)], epochs=2000)
+>>> res = sweep("xor", lr=[0.01, 0.1, 1, 10], seed=range(8), hidden=[(10,), (10, 10), (10, 10, 10)], epochs=2000)
 >>> res.table()                                  # mean ± std of the final loss and accuracy over seeds
 >>> res.plot_heatmap("lr", "hidden")             # mean final accuracy over two swept settings
 >>> res.plot_curves(by="lr")                     # mean loss curve ± std over seeds, one line per lr
