@@ -9,15 +9,15 @@ Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one con
 >>> model = bl.MLP((2, 10, 10, 1), seed=0)
 >>> history = bl.train(model, x, y, epochs=3000, lr=1.0)
 """
-from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
+from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
 from .data import DATASETS, generate_circles, generate_linear, generate_spiral, generate_xor_easy, load_dataset
 from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient, rel_error
 from .graph import draw_graph, graph_nodes
-from .layers import Layer, Linear, Parameter
-from .losses import LOSSES, BCELoss, MSELoss, get_loss
+from .layers import Layer, Linear, Parameter, parameters_to_vector, vector_to_parameters
+from .losses import LOSSES, BCELoss, Loss, MSELoss, get_loss
 from .metrics import accuracy, print_loss_log, print_predictions
 from .model import MLP, Sequential, load_model
-from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, get_optimizer
+from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, Optimizer, default_lr, get_optimizer
 from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
 from .rounding import approx, mean_pm
 from .sweep import SweepResult, sweep

@@ -1,93 +1,92 @@
 """The engine behind ``sweep``: K networks of one shape trained at once, one set of NumPy calls per epoch.
 
-Every array has the network index k first. For sizes (d, h1, h2, 1), N samples and P parameters:
+The maths is not written here: every activation, loss and update rule is the package's own definition
+(``Activation.function`` / ``derivative``, ``Loss.value`` / ``gradient``, ``Optimizer.update``),
+called on arrays with the network index k first. What is here is the bookkeeping that makes that
+fast. For sizes (d, h_1, ..., h_L, n_out), N samples and P parameters per network:
 
-* parameters: ``flat`` (K, P), laid out per row exactly as ``MLP.flat_parameter()`` (W1, b1, W2, b2,
-  W3, b3), with views ``W1`` (K, d, h1), ``b1`` (K, 1, h1), ..., ``W3`` (K, h2, 1), ``b3`` (K, 1, 1);
-  gradients ``grad`` (K, P) with the same views; optimizer state (K, P) arrays; ``lr`` (K, 1);
-* data: ``x`` (N, d) and ``y`` (N, 1), shared by all networks (``x @ W1`` broadcasts to (K, N, h1));
-* activations ``a1`` (K, N, h1), ``a2`` (K, N, h2), prediction ``pred`` (K, N, 1), loss (K,).
+* parameters: ``flat`` (K, P), each row laid out as ``parameters_to_vector(MLP(sizes).parameters())``
+  (W_1, b_1, W_2, b_2, ...), with views ``W_i`` (K, n_in, n_out) and ``b_i`` (K, 1, n_out);
+  gradients ``grad`` (K, P) with the same views, optimizer state (K, P) arrays, ``lr`` (K, 1), so
+  one call of the update rule steps every parameter of every network;
+* data: ``x`` (N, d) and ``y`` (N, n_out), shared by all networks (``x @ W_1`` broadcasts to (K, N, h_1));
+* per layer, reused every epoch: pre-activations ``z`` and outputs ``a`` (K, N, h_i), dL/dz and
+  dL/da; prediction ``pred`` (K, N, n_out) is the last ``a``; loss (K,).
 
-Each step repeats, element by element, the operations of ``Linear``, the activation layers, the
-losses and the optimizers in the same order, so network k follows ``train()`` on its own setting.
+Speed tricks live here and only here: buffers written with ``out=``, the element-wise definitions
+called on blocks of networks (see ``_BLOCK_ELEMENTS``), bias gradients as ``ones @ dL/dz``, worker
+threads in ``sweep``.
+
+Network k follows the same formulas as ``train()`` on its own setting, so it ends with the same
+weights up to rounding (the tests ask for 1e-10 relative on non-chaotic runs).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .losses import BCELoss
+from .activations import get_activation
+from .losses import get_loss
+from .optim import get_optimizer
 
 
-# --- activations: forward returns (output, what backward needs) ---
-def _act_forward(name, z):
-    if name == "sigmoid":
-        s = sigmoid(z)
-        return s, s
-    if name == "tanh":
-        t = np.tanh(z)
-        return t, t
-    if name == "relu":
-        mask = z > 0
-        return np.where(mask, z, 0.0), mask
-    return z, None                                          # "none"
-
-
-def _act_backward(name, grad, cache):
-    if name == "sigmoid":                                   # σ' = s (1 - s), as in Sigmoid.backward
-        g = 1.0 - cache
-        g *= cache
-        g *= grad
-        return g
-    if name == "tanh":
-        return grad * (1.0 - cache * cache)
-    if name == "relu":
-        return grad * cache
-    return grad
-
-
-# --- losses: (K,) values and dL/dpred (K, N, 1), per network as MSELoss / BCELoss compute them ---
-def _loss_value_and_grad(name, pred, y):
-    size = y.size
-    if name == "mse":
-        diff = pred - y
-        flat = diff.reshape(len(diff), -1)
-        value = np.einsum("ki,ki->k", flat, flat) / size
-        diff *= 2.0 / size
-        return value, diff
-    eps = BCELoss().eps                                     # "bce"
-    p = np.clip(pred, eps, 1 - eps)
-    value = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p), axis=(1, 2))
-    return value, (p - y) / (p * (1 - p)) / size
+#: The element-wise definitions (activation, derivative) are called on blocks of networks of about
+#: this many elements (16 networks of 100 × 10). Measured on the dev VM (benchmarks/README.md): one
+#: call on a whole (64, 100, 10) stack spends more time in page faults for its fresh 512 kB temporaries
+#: than in arithmetic; much smaller blocks pay NumPy's per-call overhead instead.
+_BLOCK_ELEMENTS = 16000
 
 
 class Batch:
-    """K networks of sizes (d, h1, h2, 1) sharing activation, output activation, loss and optimizer.
+    """K networks of ``sizes`` sharing activation, output activation, loss and optimizer rule.
 
-    ``flat0`` (K, P): the initial parameters, one ``MLP.flat_parameter().value`` per row. ``lr`` (K,):
-    the learning rates. ``opt`` is the optimizer object whose rule (and betas) all K follow.
+    ``flat0`` (K, P): the initial parameters, one ``parameters_to_vector(mlp.parameters())`` per row.
+    ``lr`` (K,): the learning rates. ``activation``, ``output_activation``, ``loss`` and ``optimizer``
+    are names (looked up in the package's tables) or the package's objects; an optimizer object's
+    other settings (betas) are shared by all K, its own ``lr`` is ignored.
     """
 
-    def __init__(self, sizes, flat0, lr, activation, output_activation, loss, opt):
-        self.sizes, self.act, self.out_act, self.loss, self.opt = sizes, activation, output_activation, loss, opt
+    def __init__(self, sizes, flat0, lr, activation, output_activation, loss, optimizer):
+        self.sizes = tuple(sizes)
+        n_layers = len(self.sizes) - 1
+        self.acts = [get_activation(activation)] * (n_layers - 1) + [get_activation(output_activation)]
+        self.loss = get_loss(loss)
+        self.opt = get_optimizer(optimizer, 1.0) if isinstance(optimizer, str) else optimizer
         self.flat = np.array(flat0, dtype=np.float64)
         self.lr = np.asarray(lr, dtype=np.float64).reshape(-1, 1)
-        self.state = {k: np.zeros_like(self.flat) for k in {"momentum": ("v",), "adam": ("m", "v")}.get(opt.name, ())}
-        self.t = 0                                          # Adam's step count
-        self._ones = None                                   # (K, 1, N) ones for the bias sums
+        self.state = {name: np.zeros_like(self.flat) for name in self.opt.state_names}
+        self.t = 0
+        self._n = None                                      # samples the buffers were made for
         self._views()
 
     def _views(self):
-        """(Re)make the per-layer views of ``flat`` and ``grad``."""
+        """(Re)make the per-layer views ``params`` [(W, b), ...] and ``grads`` of ``flat`` and ``grad``."""
         K = len(self.flat)
         self.grad = np.zeros_like(self.flat)
         self.params, self.grads, start = [], [], 0
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            pair, grad_pair = [], []
             for shape in ((n_in, n_out), (1, n_out)):
                 stop = start + shape[0] * shape[1]
-                self.params.append(self.flat[:, start:stop].reshape(K, *shape))
-                self.grads.append(self.grad[:, start:stop].reshape(K, *shape))
+                pair.append(self.flat[:, start:stop].reshape(K, *shape))
+                grad_pair.append(self.grad[:, start:stop].reshape(K, *shape))
                 start = stop
+            self.params.append(pair)
+            self.grads.append(grad_pair)
+        self._n = None
+
+    def _buffers(self, n):
+        """Arrays reused every epoch, for N = n samples: pre-activations ``z`` and outputs ``a``
+        (K, N, h_i) per layer, dL/dz and dL/da, ones (K, 1, N) for the bias sums, and the blocks."""
+        K = len(self.flat)
+        widths = self.sizes[1:]
+        self._z = [np.empty((K, n, h)) for h in widths]
+        self._a = [np.empty((K, n, h)) for h in widths]
+        self._dz = [np.empty((K, n, h)) for h in widths]
+        self._da = [np.empty((K, n, h)) for h in widths[:-1]]
+        self._ones = np.ones((K, 1, n))
+        step = max(1, _BLOCK_ELEMENTS // (n * max(widths)))
+        self._blocks = [slice(i, i + step) for i in range(0, K, step)]
+        self._n = n
 
     def keep(self, mask):
         """Drop the networks where ``mask`` is False (they diverged): their weights stop changing."""
@@ -96,74 +95,68 @@ class Batch:
         self._views()
 
     def forward(self, x):
-        """x (N, d) -> pred (K, N, 1) and the cache for ``backward``: [x, a1, c1, a2, c2, c3]."""
-        cache, a = [x], x
-        for i in range(3):
-            W, b = self.params[2 * i], self.params[2 * i + 1]
-            z = np.matmul(a, W)                             # Linear: x @ W, then + b
+        """x (N, d) -> pred (K, N, n_out); each layer's input and output stay in the buffers for ``backward``."""
+        if self._n != len(x):
+            self._buffers(len(x))
+        a = x
+        for (W, b), act, z, out in zip(self.params, self.acts, self._z, self._a):
+            np.matmul(a, W, out=z)                          # Linear: a @ W + b, (K, N, n_out)
             z += b
-            a, c = _act_forward(self.out_act if i == 2 else self.act, z)
-            cache += [a, c] if i < 2 else [c]
-        return a, cache
+            for blk in self._blocks:
+                out[blk] = act.function(z[blk])
+            a = out
+        return a
 
     def value_and_grad(self, pred, y):
-        return _loss_value_and_grad(self.loss, pred, y)
+        """(K,) losses and dL/dpred (K, N, n_out)."""
+        return self.loss.value(pred, y), self.loss.gradient(pred, y)
 
-    def backward(self, grad, cache):
-        """Fill ``self.grad`` from dL/dpred (K, N, 1), layer by layer in reverse, as Sequential.backward."""
-        x, a1, c1, a2, c2, c3 = cache
-        inputs, act_caches, acts = (x, a1, a2), (c1, c2, c3), (self.act, self.act, self.out_act)
-        for i in (2, 1, 0):
-            grad = _act_backward(acts[i], grad, act_caches[i])
-            a = inputs[i]
-            np.matmul(np.swapaxes(a, -1, -2), grad, out=self.grads[2 * i])       # dL/dW = aᵀ · dL/dz
-            self._sum_over_samples(grad, out=self.grads[2 * i + 1])             # dL/db
-            if i == 2:      # W3 is (K, h2, 1): the product is an outer product, einsum is faster than BLAS
-                grad = np.einsum("kn,kj->knj", grad[:, :, 0], self.params[4][:, :, 0])
-            elif i:
-                grad = np.matmul(grad, np.swapaxes(self.params[2 * i], 1, 2))   # dL/da = dL/dz · Wᵀ
-
-    def _sum_over_samples(self, g, out):
-        """out (K, 1, h) = g (K, N, h) summed over the samples: ones (K, 1, N) @ g, the same BLAS product
-        (and so the same rounding, bit for bit) as Linear.backward's ``ones @ grad_out`` per network."""
-        if self._ones is None or self._ones.shape[::2] != g.shape[:2]:   # new N, or networks dropped
-            self._ones = np.ones((g.shape[0], 1, g.shape[1]))
-        np.matmul(self._ones, g, out=out)
+    def backward(self, grad, x):
+        """Fill ``self.grad`` from dL/dpred (K, N, n_out), layer by layer in reverse, as Sequential.backward."""
+        for i in reversed(range(len(self.params))):
+            act, out, dz = self.acts[i], self._a[i], self._dz[i]
+            for blk in self._blocks:                        # dL/dz = dL/da · f'(z)
+                np.multiply(grad[blk], act.derivative(out[blk]), out=dz[blk])
+            a = self._a[i - 1] if i else x
+            W = self.params[i][0]
+            W_grad, b_grad = self.grads[i]
+            np.matmul(np.swapaxes(a, -1, -2), dz, out=W_grad)          # dL/dW = aᵀ · dL/dz
+            np.matmul(self._ones, dz, out=b_grad)                       # dL/db = dL/dz summed over the samples
+            if i:
+                grad = self._da[i - 1]                                  # dL/da = dL/dz · Wᵀ
+                W_T = np.ascontiguousarray(np.swapaxes(W, 1, 2))        # (K, n_out, n_in)
+                _times(dz, W_T, out=grad)
 
     def step(self):
-        """One optimizer update of all K parameter rows, the formulas of optim.GD / Momentum / Adam."""
-        p, g, lr, opt = self.flat, self.grad, self.lr, self.opt
-        if opt.name == "gd":
-            p -= lr * g
-        elif opt.name == "momentum":
-            v = self.state["v"]
-            v *= opt.beta
-            v -= lr * g
-            p += v
-        else:                                               # adam
-            self.t += 1
-            c1, c2 = 1 - opt.beta1 ** self.t, 1 - opt.beta2 ** self.t
-            m, v = self.state["m"], self.state["v"]
-            m *= opt.beta1
-            m += (1 - opt.beta1) * g
-            v *= opt.beta2
-            v += (1 - opt.beta2) * (g * g)
-            p -= lr * (m / c1) / (np.sqrt(v / c2) + opt.eps)
+        """One update of all K parameter rows by the optimizer's own rule (``Optimizer.update``)."""
+        self.t += 1
+        self.opt.t = self.t
+        self.opt.update(self.flat, self.grad, self.state, self.lr)
+
+
+def _times(a, b, out):
+    """out = a @ b for stacks (K, N, m) @ (K, m, n). For m = 1 (after a layer of one unit, such as the
+    output) the product is an outer product, and a broadcast multiply is several times faster than
+    BLAS or einsum on these shapes."""
+    if a.shape[2] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
     """Train ``batch`` for ``epochs`` epochs on (x, y), writing into the caller's arrays.
 
-    ``index`` (K,): each network's row in ``loss`` / ``accuracy`` (n, epochs), ``diverged_at`` (n,) and
-    ``final`` (a list of flat weight rows). A network whose loss is not finite at epoch e gets
-    ``diverged_at = e`` and keeps the weights it had at that epoch, like ``train()``; the others go on.
+    ``index`` (K,): each network's row in ``loss`` / ``accuracy`` (n, epochs), its entry in the list
+    ``diverged_at`` (n,) and in ``final`` (a list of flat weight rows). A network whose loss is not
+    finite at epoch e gets ``diverged_at = e`` and keeps the weights it had at that epoch, like
+    ``train()``; the others go on.
     """
     index = np.asarray(index)
     target, n = y > 0.5, len(y)
     with np.errstate(over="ignore", invalid="ignore"):                 # as in train()
         for epoch in range(1, epochs + 1):
             while True:
-                pred, cache = batch.forward(x)
+                pred = batch.forward(x)
                 value, grad = batch.value_and_grad(pred, y)
                 ok = np.isfinite(value)
                 if ok.all():
@@ -177,7 +170,7 @@ def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
                     return
             loss[index, epoch - 1] = value
             accuracy[index, epoch - 1] = ((pred > 0.5) == target).sum(axis=(1, 2)) / n
-            batch.backward(grad, cache)
+            batch.backward(grad, x)
             batch.step()
     for j, k in enumerate(index):
         final[k] = batch.flat[j].copy()

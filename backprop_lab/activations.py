@@ -1,13 +1,18 @@
-"""Element-wise activations with the layer contract (``forward`` caches, ``backward`` multiplies).
+"""Activations, each written once as element-wise NumPy: ``function(x)`` and ``derivative(out)``.
 
-Each ``backward(grad_out)`` returns ``grad_out * f'(x)``, element by element, same shape (N, D).
-The table ``ACTIVATIONS`` maps names ("sigmoid", "tanh", "relu", "none") to classes; look a name up
-with ``get_activation``.
+Both work on arrays of any shape, so the same definitions serve an ``Activation`` layer here, on
+(N, D) arrays, and the batched engine behind ``sweep``, on (K, N, D) stacks of K networks (as
+scikit-learn's ``neural_network/_base.py`` keeps one table of activations and derivatives).
+``derivative`` is written in terms of the output ``out = function(x)``, which the layer caches:
+σ'(x) = s (1 - s) needs no second exponential. ``output_range`` is the (lowest, highest) value the
+activation can give; a loss checks it (BCE needs predictions in (0, 1), i.e. a sigmoid output).
+
+The table ``ACTIVATIONS`` maps names to classes; ``get_activation(name)`` looks a name up. Adding an
+activation is one edit: a subclass of ``Activation`` entered in ``ACTIVATIONS``.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit as _expit
 
 from .layers import Layer
 from .validation import lookup
@@ -16,103 +21,112 @@ from .validation import lookup
 def sigmoid(x):
     """Numerically stable logistic function σ(x) = 1 / (1 + e^(-x)), element-wise, as float64.
 
-    The naive NumPy expression ``1 / (1 + np.exp(-x))`` overflows in ``exp(-x)`` for x < -709: NumPy
-    warns, and the inf only happens to give the right limit, 0. SciPy's ``expit`` evaluates the same
-    formula element by element in compiled code and returns that limit without an overflow warning
-    (no warning even for |x| = 1e4). It gives bit-for-bit the same values as the naive formula wherever
-    that does not overflow, and it does in one pass what takes NumPy four (negate, exp, add, divide),
-    which makes it about a third faster on the lab's arrays.
+    The naive ``1 / (1 + np.exp(-x))`` overflows in ``exp(-x)`` for x < -709 (NumPy warns). The
+    two-branch form never exponentiates a positive number: for x >= 0 the textbook 1 / (1 + e^(-x)),
+    for x < 0 the equivalent e^x / (1 + e^x). Both divide by 1 + e with e = e^(-|x|) in (0, 1]; only
+    the numerator differs: 1, or e (= e^x when x < 0). The same values, bit for bit, as notebook 01's
+    ``np.where(x >= 0, 1 / (1 + e), e / (1 + e))`` (tested).
     """
-    return _expit(np.asarray(x, dtype=np.float64))
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(-np.abs(x))                       # exponent <= 0: never overflows
+    return np.where(x >= 0, 1.0, e) / (1 + e)     # numerator: 1 for x >= 0, e = e^x for x < 0
 
 
-class Sigmoid(Layer):
-    """σ(x), caching its output s: the derivative is σ'(x) = s (1 - s)."""
+class Activation(Layer):
+    """An element-wise activation layer ``out = function(x)``; caches its output.
+
+    ``backward(grad_out)`` returns ``grad_out * derivative(out)``: f'(x) element by element, times the
+    upstream gradient, shape (N, D) like ``x``. Subclasses set ``name`` and ``output_range`` and
+    define ``function`` and ``derivative`` (static: element-wise, any shape).
+    """
+
+    name = "activation"
+    output_range = (-np.inf, np.inf)
+
+    @staticmethod
+    def function(x):
+        raise NotImplementedError
+
+    @staticmethod
+    def derivative(out):
+        raise NotImplementedError
+
+    def __init__(self):
+        self._out = None
+
+    def forward(self, x):
+        """x: (N, D) -> f(x), (N, D)."""
+        self._out = self.function(np.asarray(x, dtype=np.float64))
+        return self._out
+
+    def backward(self, grad_out):
+        """grad_out: dL/d(out), (N, D) -> dL/dx = grad_out · f'(x), (N, D)."""
+        out = self._cached(self._out)
+        self._check_grad(grad_out, out.shape)
+        return grad_out * self.derivative(out)
+
+
+class Sigmoid(Activation):
+    """σ(x) = 1 / (1 + e^(-x)), values in (0, 1); from its output s, σ'(x) = s (1 - s)."""
 
     name = "sigmoid"
+    output_range = (0.0, 1.0)
+    function = staticmethod(sigmoid)
 
-    def __init__(self):
-        self._out = None
-
-    def forward(self, x):
-        self._out = sigmoid(x)
-        return self._out
-
-    def backward(self, grad_out):
-        s = self._cached(self._out)
-        self._check_grad(grad_out, s.shape)
-        grad_in = 1.0 - s            # σ'(x) = s (1 - s), then times grad_out, element-wise
-        grad_in *= s
-        grad_in *= grad_out
-        return grad_in
+    @staticmethod
+    def derivative(s):
+        return s * (1 - s)
 
 
-class Tanh(Layer):
-    """tanh(x), caching its output t: the derivative is 1 - t²."""
+class Tanh(Activation):
+    """tanh(x), values in (-1, 1); from its output t, tanh'(x) = 1 - t²."""
 
     name = "tanh"
+    output_range = (-1.0, 1.0)
+    function = staticmethod(np.tanh)
 
-    def __init__(self):
-        self._out = None
-
-    def forward(self, x):
-        self._out = np.tanh(np.asarray(x, dtype=np.float64))
-        return self._out
-
-    def backward(self, grad_out):
-        t = self._cached(self._out)
-        self._check_grad(grad_out, t.shape)
-        return grad_out * (1.0 - t * t)
+    @staticmethod
+    def derivative(t):
+        return 1 - t * t
 
 
-class ReLU(Layer):
-    """max(0, x), caching the mask x > 0: the derivative is 1 where x > 0, else 0.
-
-    The mask is a boolean array multiplied element-wise (not ``float(mask)``, which fails for more
-    than one element, the seed report's bug).
-    """
+class ReLU(Activation):
+    """max(0, x), values in [0, ∞); the derivative is 1 where x > 0 (exactly where the output is > 0),
+    else 0: a boolean mask, multiplied element-wise (not ``float(mask)``, which fails for more than
+    one element, the seed report's bug)."""
 
     name = "relu"
+    output_range = (0.0, np.inf)
 
-    def __init__(self):
-        self._mask = None
+    @staticmethod
+    def function(x):
+        return np.maximum(x, 0.0)
 
-    def forward(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        self._mask = x > 0
-        return np.where(self._mask, x, 0.0)
-
-    def backward(self, grad_out):
-        mask = self._cached(self._mask)
-        self._check_grad(grad_out, mask.shape)
-        return grad_out * mask
+    @staticmethod
+    def derivative(out):
+        return out > 0
 
 
-class Identity(Layer):
-    """f(x) = x, the "no activation" case: the gradient passes through unchanged."""
+class Identity(Activation):
+    """f(x) = x, the "no activation" case: f'(x) = 1, the gradient passes through unchanged."""
 
     name = "none"
 
-    def __init__(self):
-        self._shape = None
-
-    def forward(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        self._shape = x.shape
+    @staticmethod
+    def function(x):
         return x
 
-    def backward(self, grad_out):
-        shape = self._cached(self._shape)
-        self._check_grad(grad_out, shape)
-        return grad_out
+    @staticmethod
+    def derivative(out):
+        return 1.0
 
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "none": Identity,
                "identity": Identity, "linear": Identity}
 
 
-def get_activation(name) -> Layer:
-    """A new activation layer for ``name``, or ``name`` itself if it already is a layer."""
+def get_activation(name) -> Activation:
+    """A new activation layer for ``name``, or ``name`` itself if it already is a layer (None: "none")."""
     if isinstance(name, Layer):
         return name
     if name is None:

@@ -12,31 +12,59 @@ from .validation import check_positive_int, lookup
 
 
 class Parameter:
-    """A parameter array and the array holding its gradient, under a readable name.
+    """A parameter array and its gradient array, under a readable name.
 
-    Both arrays are updated in place (the optimizer writes ``value``, ``backward`` writes ``grad``),
-    so the pairs returned by ``model.parameters()`` stay valid for a whole training run.
+    ``layer.parameters()`` builds fresh pairs from the arrays the layer holds *at that moment*, so an
+    optimizer always steps what ``backward`` last wrote, even when ``backward`` assigned new arrays
+    (``self.weight_grad = x.T @ grad_out``). The optimizer updates ``value`` in place: that array is
+    the layer's own ``weight``.
     """
 
     __slots__ = ("name", "value", "grad")
 
-    def __init__(self, name: str, value: np.ndarray, grad: np.ndarray):
+    def __init__(self, name: str, value: np.ndarray, grad: np.ndarray | None):
         self.name, self.value, self.grad = name, value, grad
 
     def __repr__(self):
         return f"Parameter({self.name!r}, shape={self.value.shape})"
 
 
+def parameters_to_vector(params, which: str = "value") -> np.ndarray:
+    """All ``p.value`` (or, with ``which="grad"``, all ``p.grad``) of ``params``, flattened and
+    concatenated in order into one new 1-D array of length ``sum(p.value.size)``."""
+    attr = lookup({"value": "value", "grad": "grad"}, which, "which")
+    return np.concatenate([np.ravel(getattr(p, attr)) for p in params])
+
+
+def vector_to_parameters(vector, params) -> None:
+    """Copy consecutive pieces of the 1-D ``vector`` into each ``p.value`` of ``params``, in place
+    (the inverse of ``parameters_to_vector``); its length must be the total number of parameters."""
+    vector = np.asarray(vector, dtype=np.float64)
+    total = sum(p.value.size for p in params)
+    if vector.shape != (total,):
+        raise ValueError(f"vector must have shape ({total},), one entry per parameter; got {vector.shape}.")
+    start = 0
+    for p in params:
+        p.value[...] = vector[start:start + p.value.size].reshape(p.value.shape)
+        start += p.value.size
+
+
 class Layer:
     """Base class: a layer without parameters. Subclasses define ``forward`` and ``backward``.
 
-    A layer with parameters keeps each one in an attribute (``weight``) and its gradient in the
-    attribute of the same name with ``_grad`` appended (``weight_grad``), and lists them in
-    ``parameters()``. Both arrays are only ever updated in place.
+    A layer with parameters keeps each one in an attribute (``weight``), its gradient in the
+    attribute of the same name with ``_grad`` appended (``weight_grad``), and names the parameters in
+    ``param_names``; ``parameters()`` then pairs them up. ``output_range`` is (lowest, highest) value
+    the layer can output, or None if unknown (losses use it to refuse an output they cannot take).
     """
 
+    param_names: tuple = ()
+    output_range = None
+
     def parameters(self) -> list[Parameter]:
-        return []
+        """Fresh (value, gradient) pairs of the arrays the layer holds now, one per ``param_names``."""
+        return [Parameter(name, getattr(self, name), getattr(self, name + "_grad", None))
+                for name in self.param_names]
 
     def __call__(self, x):
         return self.forward(x)
@@ -75,12 +103,15 @@ class Linear(Layer):
 
     Shapes: ``x`` (N, in_features); ``weight`` (in_features, out_features); ``bias`` (1, out_features);
     ``out`` (N, out_features). After ``backward(grad_out)`` with ``grad_out`` of shape (N, out_features):
-    ``weight_grad = x.T @ grad_out`` (in, out), ``bias_grad = grad_out`` summed over the batch (1, out),
-    and the return value is ``grad_out @ weight.T`` (N, in).
+    ``weight_grad = x.T @ grad_out`` (in, out), ``bias_grad = grad_out.sum(axis=0, keepdims=True)``
+    (1, out), and the return value is ``grad_out @ weight.T`` (N, in).
 
     ``init`` is ``"normal"`` (standard normal, as the seed report's ``np.random.randn``) or ``"xavier"``; ``seed``
     (an int) or ``rng`` (a ``numpy.random.Generator``) makes the draw reproducible.
     """
+
+    param_names = ("weight", "bias")
+    output_range = (-np.inf, np.inf)
 
     def __init__(self, in_features: int, out_features: int, *, init: str = "normal", seed=None, rng=None):
         self.in_features = check_positive_int(in_features, "in_features")
@@ -92,7 +123,6 @@ class Linear(Layer):
         self.weight_grad = np.zeros_like(self.weight)
         self.bias_grad = np.zeros_like(self.bias)
         self._x = None
-        self._ones = None
 
     def forward(self, x):
         """x: (N, in_features) -> (N, out_features)."""
@@ -101,29 +131,15 @@ class Linear(Layer):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}).forward(): x must have shape "
                              f"(N, {self.in_features}); got {x.shape}.")
         self._x = x
-        out = np.dot(x, self.weight)
-        out += self.bias                                   # (1, out) added to every row
-        return out
+        return x @ self.weight + self.bias                      # (1, out) bias added to every row
 
-    def backward(self, grad_out, need_input_grad: bool = True):
-        """grad_out: (N, out_features) -> dL/dx of shape (N, in_features).
-
-        Fills ``weight_grad`` and ``bias_grad`` in place. With ``need_input_grad=False`` (the first
-        layer of a model, whose input is the data) the matrix product for dL/dx is skipped and None
-        is returned.
-        """
+    def backward(self, grad_out):
+        """grad_out: (N, out_features) -> dL/dx of shape (N, in_features); sets the two gradients."""
         x = self._cached(self._x)
         self._check_grad(grad_out, (x.shape[0], self.out_features))
-        np.dot(x.T, grad_out, out=self.weight_grad)       # dL/dW = x^T · dL/dout
-        ones = self._ones
-        if ones is None or len(ones) != len(x):
-            ones = self._ones = np.ones(len(x))
-        np.dot(ones, grad_out, out=self.bias_grad[0])     # dL/db: grad_out summed over the batch
-        return np.dot(grad_out, self.weight.T) if need_input_grad else None  # dL/dx = dL/dout · W^T
-
-    def parameters(self):
-        return [Parameter("weight", self.weight, self.weight_grad),
-                Parameter("bias", self.bias, self.bias_grad)]
+        self.weight_grad = x.T @ grad_out                       # dL/dW: (in, N) @ (N, out)
+        self.bias_grad = grad_out.sum(axis=0, keepdims=True)    # dL/db: summed over the batch, (1, out)
+        return grad_out @ self.weight.T                         # dL/dx: (N, out) @ (out, in)
 
     def __repr__(self):
         return f"Linear({self.in_features}, {self.out_features})"

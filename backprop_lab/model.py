@@ -21,8 +21,9 @@ _FORMAT = "backprop_lab.model.v1"
 class Sequential(Layer):
     """Layers applied in order; ``backward`` walks them in reverse.
 
-    ``parameters()`` returns ``Parameter`` objects named ``"<layer index>.weight"`` / ``".bias"``, the
-    same list an optimizer steps and a gradient check perturbs.
+    ``parameters()`` returns ``Parameter`` pairs named ``"<layer index>.weight"`` / ``".bias"`` (a
+    nested ``Sequential`` adds its own index: ``"0.1.weight"``), built fresh from the arrays the
+    layers hold at that moment: the list an optimizer steps and a gradient check perturbs.
     """
 
     def __init__(self, *layers: Layer):
@@ -30,44 +31,7 @@ class Sequential(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} must be a backprop_lab layer (Linear, Sigmoid, ...); "
                                 f"got {type(layer).__name__}.")
-            if isinstance(layer, Sequential):   # its parameters would be cut off from the flat buffer
-                raise TypeError(f"layer {i} is itself a {type(layer).__name__}; nest the layers, not the "
-                                f"model: Sequential(*model.layers, ...).")
         self.layers = list(layers)
-        self._pack_parameters()
-
-    def _pack_parameters(self):
-        """Move every parameter (and gradient) into one flat array, leaving views in the layers.
-
-        The layers keep working on their own arrays (``layer.weight`` is a (in, out) view), but the
-        whole model can also be updated with a single array operation through ``flat_parameter()``:
-        for element-wise optimizers (GD, momentum, Adam) that is the same update, with one NumPy call
-        instead of one per parameter.
-        """
-        owned = [(layer, p) for layer in self.layers for p in layer.parameters()]
-        total = sum(p.value.size for _, p in owned)
-        self._flat_value, self._flat_grad = np.empty(total), np.zeros(total)
-        start = 0
-        for layer, p in owned:
-            stop = start + p.value.size
-            value = self._flat_value[start:stop].reshape(p.value.shape)
-            value[...] = p.value
-            grad = self._flat_grad[start:stop].reshape(p.value.shape)
-            grad[...] = p.grad
-            setattr(layer, p.name, value)
-            setattr(layer, p.name + "_grad", grad)
-            start = stop
-
-    def __setstate__(self, state):
-        # copy.deepcopy (History.model_at) and pickle copy the layers' arrays one by one, so they would
-        # no longer be views of the flat buffer and train() (which steps flat_parameter()) would
-        # silently leave the copy's weights unchanged. Re-pack them into a fresh buffer.
-        self.__dict__.update(state)
-        self._pack_parameters()
-
-    def flat_parameter(self) -> Parameter:
-        """All parameters as one flat ``Parameter`` (views of the same memory as ``parameters()``)."""
-        return Parameter("all", self._flat_value, self._flat_grad)
 
     def forward(self, x):
         """x: (N, in_features) -> output of the last layer, (N, out_features)."""
@@ -75,22 +39,24 @@ class Sequential(Layer):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad, need_input_grad: bool = True):
-        """grad: dL/d(output), (N, out_features) -> dL/dx, (N, in_features) (None if not needed)."""
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
-            layer = self.layers[i]
-            if i == 0 and not need_input_grad and isinstance(layer, Linear):
-                return layer.backward(grad, need_input_grad=False)
+    def backward(self, grad):
+        """grad: dL/d(output), (N, out_features) -> dL/dx, (N, in_features)."""
+        for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
 
     def parameters(self) -> list[Parameter]:
         params = []
         for i, layer in enumerate(self.layers):
-            for p in layer.parameters():
-                params.append(Parameter(f"{i}.{p.name}", p.value, p.grad))
+            for p in layer.parameters():        # fresh pairs: ours to rename
+                p.name = f"{i}.{p.name}"
+                params.append(p)
         return params
+
+    @property
+    def output_range(self):
+        """(lowest, highest) value the last layer can output, or None if unknown."""
+        return self.layers[-1].output_range if self.layers else None
 
     def n_parameters(self) -> int:
         return sum(p.value.size for p in self.parameters())
@@ -172,13 +138,27 @@ class MLP(Sequential):
     def linear_layers(self) -> list[Linear]:
         return [layer for layer in self.layers if isinstance(layer, Linear)]
 
-    def predict_proba(self, x) -> np.ndarray:
-        """The network's output for x (N, n_inputs): (N, n_outputs), in (0, 1) with a sigmoid output."""
+    def output(self, x) -> np.ndarray:
+        """The network's output for x (N, n_inputs), checked: (N, n_outputs), in the output
+        activation's range (unbounded for ``output_activation="none"``)."""
         return self.forward(as_2d_array(x, "x", self.n_inputs))
+
+    def predict_proba(self, x) -> np.ndarray:
+        """The probability of class 1 for x (N, n_inputs): (N, n_outputs) values in (0, 1).
+
+        Only a sigmoid output gives probabilities; for an output activation whose values can leave
+        [0, 1] ("none", "tanh", "relu") this raises
+        ``ValueError`` (use ``output(x)`` for the raw output).
+        """
+        lo, hi = self.output_range
+        if lo < 0 or hi > 1:
+            raise ValueError(f"predict_proba needs a sigmoid output (probabilities in (0, 1)), but this MLP has "
+                             f"output_activation={self.output_activation!r}; use model.output(x) for its raw output.")
+        return self.output(x)
 
     def predict(self, x, threshold: float = 0.5) -> np.ndarray:
         """Class labels 0/1 of shape (N, 1): the output thresholded at ``threshold``."""
-        return (self.predict_proba(x) > threshold).astype(np.int64)
+        return (self.output(x) > threshold).astype(np.int64)
 
     def _config(self):
         return {"sizes": np.array(self.sizes), "activation": self.activation,

@@ -1,8 +1,11 @@
 """Optimizers that own their state, one entry per parameter (by the parameter's name).
 
-Each ``step(params)`` takes the list from ``model.parameters()`` and updates every ``p.value`` in
-place from ``p.grad``. The state (momentum's velocity, Adam's moments) lives here, never in a layer,
-so switching optimizers leaves nothing stale behind.
+Each update rule is written once, element-wise, in ``update(w, g, state, lr)``: it changes the array
+``w`` in place from its gradient ``g`` and its state arrays (shaped like ``w``). ``step(params)``
+applies it to every parameter of ``model.parameters()``; the batched engine behind ``sweep`` applies
+the same ``update`` to (K, P) stacks of K networks' parameters, with ``lr`` a (K, 1) column. The
+state (momentum's velocity, Adam's moments) lives here, never in a layer, so switching optimizers
+leaves nothing stale behind. Adding a rule is one edit: a subclass entered in ``OPTIMIZERS``.
 """
 from __future__ import annotations
 
@@ -12,32 +15,51 @@ from .validation import check_learning_rate, lookup
 
 
 class Optimizer:
+    """Base class; subclasses set ``name``, ``default_lr`` and ``state_names`` and define ``update``.
+
+    ``t`` counts the steps taken (1 during the first ``update``s).
+    """
+
     name = "optimizer"
+    default_lr = None
+    state_names: tuple = ()
 
     def __init__(self, lr: float):
         self.lr = check_learning_rate(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._owners: dict[str, np.ndarray] = {}   # name -> the parameter array it belongs to
+        self.t = 0
 
-    def _state(self, p, *keys):
+    def update(self, w, g, state, lr):
+        """Update ``w`` in place from the gradient ``g`` (and ``state``, modified in place too)."""
+        raise NotImplementedError
+
+    def step(self, params):
+        """One update of every parameter in ``params`` (the list from ``model.parameters()``)."""
+        self.t += 1
+        for p in params:
+            self.update(p.value, p.grad, self._state(p), self.lr)
+
+    def _state(self, p):
         """The state arrays of parameter ``p`` (zeros, shaped like it, on first use).
 
         State is kept by the parameter's name; a second, different array under a name already in
         use (e.g. the ``parameters()`` of two separate layers, both called "weight") is refused
         rather than silently sharing one velocity.
         """
-        owner = self._owners.setdefault(p.name, p.value)
-        if owner is not p.value:
-            raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
-                             f"step model.parameters() (unique names), not several layers' parameters().")
         st = self.state.get(p.name)
         if st is None:
-            st = self.state[p.name] = {k: np.zeros_like(p.value) for k in keys}
+            self._owners[p.name] = p.value
+            st = self.state[p.name] = {k: np.zeros_like(p.value) for k in self.state_names}
+        elif self._owners.get(p.name, p.value) is not p.value:
+            raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
+                             f"step model.parameters() (unique names), not several layers' parameters().")
         return st
 
     def reset(self):
         self.state.clear()
         self._owners.clear()
+        self.t = 0
 
     def __repr__(self):
         return f"{type(self).__name__}(lr={self.lr:g})"
@@ -47,10 +69,10 @@ class GD(Optimizer):
     """Plain gradient descent: W ← W - η ∂L/∂W."""
 
     name = "gd"
+    default_lr = 1.0
 
-    def step(self, params):
-        for p in params:
-            p.value -= self.lr * p.grad
+    def update(self, w, g, state, lr):
+        w -= lr * g
 
 
 class Momentum(Optimizer):
@@ -60,6 +82,8 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    default_lr = 0.5
+    state_names = ("v",)
 
     def __init__(self, lr: float, beta: float = 0.9):
         super().__init__(lr)
@@ -67,12 +91,11 @@ class Momentum(Optimizer):
             raise ValueError(f"beta must be in [0, 1); got {beta}.")
         self.beta = float(beta)
 
-    def step(self, params):
-        for p in params:
-            v = self._state(p, "v")["v"]
-            v *= self.beta
-            v -= self.lr * p.grad
-            p.value += v
+    def update(self, w, g, state, lr):
+        v = state["v"]
+        v *= self.beta
+        v -= lr * g              # V ← β V - η g
+        w += v                   # W ← W + V
 
     def __repr__(self):
         return f"Momentum(lr={self.lr:g}, beta={self.beta:g})"
@@ -86,6 +109,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    default_lr = 0.01
+    state_names = ("m", "v")
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(lr)
@@ -95,24 +120,16 @@ class Adam(Optimizer):
         if not eps > 0:
             raise ValueError(f"eps must be a small positive number such as 1e-8; got {eps}.")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.t = 0
 
-    def step(self, params):
-        self.t += 1
-        c1 = 1 - self.beta1 ** self.t
-        c2 = 1 - self.beta2 ** self.t
-        for p in params:
-            st = self._state(p, "m", "v")
-            m, v, g = st["m"], st["v"], p.grad
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
-            p.value -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
-
-    def reset(self):
-        super().reset()
-        self.t = 0
+    def update(self, w, g, state, lr):
+        m, v = state["m"], state["v"]
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * (g * g)
+        m_hat = m / (1 - self.beta1 ** self.t)
+        v_hat = v / (1 - self.beta2 ** self.t)
+        w -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def __repr__(self):
         return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g})"
@@ -120,15 +137,24 @@ class Adam(Optimizer):
 
 OPTIMIZERS = {"gd": GD, "sgd": GD, "momentum": Momentum, "adam": Adam}
 
-#: A learning rate that works for the lab's 2-10-10-1 sigmoid network with MSE, per optimizer.
-DEFAULT_LR = {"gd": 1.0, "sgd": 1.0, "momentum": 0.5, "adam": 0.01}
+#: A learning rate that works for the lab's 2-10-10-1 sigmoid network with MSE, per optimizer (each
+#: class's ``default_lr``; an optimizer added to ``OPTIMIZERS`` later brings its own).
+DEFAULT_LR = {name: cls.default_lr for name, cls in OPTIMIZERS.items()}
+
+
+def default_lr(name) -> float:
+    """The default learning rate of the optimizer called ``name``."""
+    cls = lookup(OPTIMIZERS, name, "optimizer")
+    if cls.default_lr is None:
+        raise ValueError(f"optimizer {cls.name!r} has no default learning rate; pass lr=... explicitly.")
+    return cls.default_lr
 
 
 def get_optimizer(name, lr=None) -> Optimizer:
     """An optimizer for ``name`` ("gd", "momentum", "adam") with learning rate ``lr``.
 
-    ``lr=None`` takes ``DEFAULT_LR[name]``. An ``Optimizer`` instance is returned as it is (passing
-    ``lr`` as well is then an error, since the instance already has one).
+    ``lr=None`` takes the optimizer's ``default_lr``. An ``Optimizer`` instance is returned as it is
+    (passing ``lr`` as well is then an error, since the instance already has one).
     """
     if isinstance(name, Optimizer):
         if lr is not None and check_learning_rate(lr) != name.lr:
@@ -136,4 +162,4 @@ def get_optimizer(name, lr=None) -> Optimizer:
                              f"its own learning rate; pass only one of them.")
         return name
     cls = lookup(OPTIMIZERS, name, "optimizer")
-    return cls(DEFAULT_LR[name.strip().lower()] if lr is None else lr)
+    return cls(default_lr(name) if lr is None else lr)

@@ -1,27 +1,29 @@
 """``sweep``: train a grid of networks at once, vectorised over the networks, and compare them.
 
->>> res = sweep("xor", lr=[0.01, 0.1, 1, 10], seed=range(8), hidden=[(2, 2), (10, 10)], epochs=2000)
+>>> res = sweep("xor", lr=[0.01, 0.1, 1, 10], seed=range(8), hidden=[(10,), (10, 10), (10, 10, 10)], epochs=2000)
 >>> res.table()                                  # mean ± std of the final loss and accuracy over seeds
 >>> res.plot_heatmap("lr", "hidden")             # mean final accuracy over two swept settings
 >>> res.plot_curves(by="lr")                     # mean loss curve ± std over seeds, one line per lr
 
 Each of ``lr``, ``seed``, ``hidden``, ``activation``, ``output_activation``, ``optimizer`` and ``loss``
-takes one value or a list; the grid is their product, K networks of the lab's architecture
-Linear → activation → Linear → activation → Linear → output activation, sizes (d, h1, h2, 1).
-Networks that share hidden sizes, activations, optimizer and loss form one batch, trained with one
-set of NumPy calls per epoch: weights stacked as (K_b, in, out), e.g. ``(K_b, N, h1) @ (K_b, h1, h2)``
-(see ``_batched.py`` for all the shapes); a large batch is split between worker threads, one per
-CPU up to 4 (NumPy releases the GIL inside array operations). Network k starts from the weights of
-``MLP((d, h1, h2, 1), activation, output_activation, seed=s)``, sees the same data and follows the
-same formulas as ``train()``, so it ends with the same weights (to rounding; bit for bit in our tests).
+takes one value or a list; the grid is their product, K networks ``MLP((d, *hidden, 1), ...)``:
+Linear → activation for each hidden layer, then Linear → output activation, for any input width d
+and any number of hidden layers. Networks that share hidden sizes, activations, optimizer and loss
+form one batch, trained with one set of NumPy calls per epoch: weights stacked as (K_b, in, out),
+e.g. ``(K_b, N, h1) @ (K_b, h1, h2)`` (see ``_batched.py`` for all the shapes); a large batch is split
+between worker threads, one per CPU up to 4 (NumPy releases the GIL inside array operations).
+Network k starts from the weights of ``MLP((d, *hidden, 1), activation, output_activation, seed=s)``,
+sees the same data and calls the same definitions of the activations, the loss and the update rule
+as ``train()``, so it ends with the same weights, up to rounding (1e-10 relative in the tests).
 
 The result, for K networks and E epochs (epoch semantics of ``History``):
 
 * ``res.settings``: K dicts {"hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed"};
 * ``res.loss``, ``res.accuracy``: (K, E), entry i measured at epoch i + 1 before that epoch's update;
   NaN from the epoch where a network diverged on;
-* ``res.diverged_at``: (K,) ints, the epoch whose loss was NaN or infinite (that network's weights
-  stay as they were then; the others go on), 0 if it never diverged;
+* ``res.diverged_at``: a list of K entries, the epoch whose loss was NaN or infinite (that network's
+  weights stay as they were then; the others go on), or None if it never diverged (as
+  ``History.diverged_at``); ``res.diverged`` is the (K,) boolean array "diverged at some epoch";
 * ``res.final_loss``, ``res.final_accuracy``: (K,), the last recorded values (``History.final_loss``).
 """
 from __future__ import annotations
@@ -36,9 +38,10 @@ import numpy as np
 from . import _batched
 from .activations import ACTIVATIONS
 from .data import load_dataset
-from .losses import LOSSES, BCELoss
+from .layers import parameters_to_vector, vector_to_parameters
+from .losses import LOSSES
 from .model import MLP
-from .optim import DEFAULT_LR, OPTIMIZERS, get_optimizer
+from .optim import OPTIMIZERS, default_lr
 from .plots import _new_axes
 from .rounding import approx, mean_pm
 from .train import History
@@ -54,19 +57,19 @@ def _as_list(value):
 
 
 def _shape(h):
-    """A hidden-size setting: an int h (both layers h) or a pair (h1, h2)."""
-    pair = (h, h) if isinstance(h, Integral) else tuple(h) if isinstance(h, (tuple, list)) else None
-    if pair is None or len(pair) != 2:
-        raise ValueError(f"a hidden setting is an int or a pair (h1, h2) of layer sizes; got {h!r}.")
-    return tuple(check_positive_int(s, "hidden size") for s in pair)
+    """One hidden-size setting as a tuple of layer sizes: a tuple (h1, ..., hL) of any length, or an
+    int h, which means two layers of h, (h, h), as it always has in the lab."""
+    sizes = (h, h) if isinstance(h, Integral) else tuple(h) if isinstance(h, (tuple, list)) else None
+    if sizes is None:
+        raise ValueError(f"a hidden setting is a tuple of layer sizes such as (10,) or (10, 10), or an int h "
+                         f"for (h, h); got {h!r}.")
+    return tuple(check_positive_int(s, "hidden size") for s in sizes)
 
 
 def _axis(name, value):
     """The list of values of one grid axis, checked and with names in canonical form."""
-    if name == "hidden":                               # (10, 10) is one setting; [(2, 2), (10, 10)] two
+    if name == "hidden":        # (10, 10) is one setting, two layers; [(10,), (10, 10)] two settings
         ints = isinstance(value, tuple) and all(isinstance(s, Integral) for s in value)
-        if ints and len(value) != 2:
-            raise ValueError(f"hidden=(h1, h2): the lab's network has two hidden layers; got {value!r}.")
         one = ints or isinstance(value, Integral)
         values = [_shape(h) for h in ([value] if one else _as_list(value))]
     else:
@@ -95,9 +98,11 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of
     shape (N, d) with ``y`` (N, 1) labels 0/1 (or the pair ``(x, y)``). Every setting takes one value
     or a list: ``lr`` (None: ``DEFAULT_LR`` of the optimizer), ``seed`` (the weight draw of ``MLP``),
-    ``hidden`` ((h1, h2), an int for (h, h), or a list of them), ``activation`` and
-    ``output_activation`` ("sigmoid", "tanh", "relu", "none"), ``optimizer`` ("gd", "momentum",
-    "adam"), ``loss`` ("mse", "bce"). ``epochs`` and ``init`` ("normal", "xavier") are shared.
+    ``hidden`` (a tuple of hidden-layer sizes, any number of layers: (10,), (10, 10), (10, 10, 10);
+    an int h means (h, h); a list of them sweeps the shapes), ``activation`` and ``output_activation``
+    ("sigmoid", "tanh", "relu", "none"), ``optimizer`` ("gd", "momentum", "adam"), ``loss`` ("mse",
+    "bce"; a loss that does not fit an output activation in the grid, such as BCE without a sigmoid
+    output, is refused before training). ``epochs`` and ``init`` ("normal", "xavier") are shared.
     ``workers`` threads share the networks (default: the usable CPUs, at most 4; 1 runs everything in
     the calling thread); the results do not depend on it.
     """
@@ -115,14 +120,17 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     epochs = check_positive_int(epochs, "epochs")
     axes = {name: _axis(name, value) for name, value in zip(SETTINGS, (
         hidden, activation, output_activation, optimizer, loss, lr, seed))}
-    if "bce" in axes["loss"]:
-        BCELoss()._check_target(y)
+    for loss_name in axes["loss"]:
+        loss_fn = LOSSES[loss_name]()
+        loss_fn.check_target(y)
+        for out_act in axes["output_activation"]:
+            loss_fn.check_output(ACTIVATIONS[out_act].output_range, f"output_activation={out_act!r}")
     settings = [dict(zip(SETTINGS, combo)) for combo in itertools.product(*axes.values())]
     for s in settings:
-        s["lr"] = DEFAULT_LR[s["optimizer"]] if s["lr"] is None else s["lr"]
+        s["lr"] = default_lr(s["optimizer"]) if s["lr"] is None else s["lr"]
     K = len(settings)
     res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
-                      np.zeros(K, dtype=np.int64), [None] * K, x, y, init,
+                      [None] * K, [None] * K, x, y, init,
                       swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
     workers = _workers(workers)
     groups = {}
@@ -135,9 +143,8 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
         parts = min(workers, max(1, len(index) // _MIN_PER_THREAD))
         for part in np.array_split(np.asarray(index), parts):
             sizes = (x.shape[1], *hid, 1)
-            flat0 = [res._mlp(k).flat_parameter().value for k in part]
-            batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in part], act, out_act, loss_name,
-                                   get_optimizer(opt, 1.0))
+            flat0 = [parameters_to_vector(res._mlp(k).parameters()) for k in part]
+            batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in part], act, out_act, loss_name, opt)
             jobs.append((batch, part))
 
     def run(job):
@@ -167,7 +174,7 @@ def _workers(workers):
 
 def _fmt(v):
     if isinstance(v, tuple):
-        return "×".join(map(str, v))
+        return "×".join(map(str, v)) or "none"
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
@@ -220,11 +227,12 @@ class SweepResult:
 
     @property
     def diverged(self) -> np.ndarray:
-        return self.diverged_at > 0
+        """(K,) booleans: did network k diverge (``diverged_at[k]`` is not None)?"""
+        return np.array([d is not None for d in self.diverged_at], dtype=bool)
 
     def _recorded(self, k) -> int:
         """How many epochs of network k have a finite loss."""
-        return int(self.diverged_at[k]) - 1 if self.diverged_at[k] else self.epochs
+        return self.epochs if self.diverged_at[k] is None else self.diverged_at[k] - 1
 
     def _last(self, arr):
         n = np.array([self._recorded(k) for k in range(len(self))])
@@ -246,7 +254,7 @@ class SweepResult:
     def model(self, k: int) -> MLP:
         """Network k as an ``MLP`` with its final weights (e.g. for ``plot_decision_boundary``)."""
         m = self._mlp(k)
-        m.flat_parameter().value[...] = self._weights[k]
+        vector_to_parameters(self._weights[k], m.parameters())
         return m
 
     def state_dict(self, k: int) -> dict:
@@ -257,7 +265,7 @@ class SweepResult:
         """Network k's curves as a ``History`` (for ``plot_learning_curves``); no snapshots."""
         n, s = self._recorded(k), self.settings[k]
         return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
-                       diverged_at=int(self.diverged_at[k]) or None,
+                       diverged_at=self.diverged_at[k],
                        config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"]})
 
     def select(self, **where) -> np.ndarray:

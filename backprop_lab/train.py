@@ -98,7 +98,9 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
 
     x: (N, n_inputs); y: (N, 1) labels (an (N,) array is refused: pass ``y.reshape(-1, 1)``).
     ``optimizer`` is a name ("gd", "momentum", "adam") or an ``Optimizer``; ``lr=None`` takes the
-    optimizer's default (``optim.DEFAULT_LR``). ``loss`` is "mse" or "bce" (or a ``Loss``).
+    optimizer's default (``optim.DEFAULT_LR``). ``loss`` is "mse" or "bce" (or a ``Loss``); a loss
+    that cannot take the model's outputs (BCE needs a sigmoid output) is refused before the first
+    epoch with ``ValueError``. Each step updates the ``model.parameters()`` of that moment.
     ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
@@ -111,15 +113,13 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     epochs = check_positive_int(epochs, "epochs")
     opt = get_optimizer(optimizer, lr)
     loss_fn = get_loss(loss)
-    loss_fn._check_target(y)
+    loss_fn.check_target(y)
+    loss_fn.check_output(getattr(model, "output_range", None), _output_name(model))
     if on_divergence not in ("stop", "raise"):
         raise ValueError(f"on_divergence must be 'stop' or 'raise'; got {on_divergence!r}.")
     log_every = None if log_every is None else check_positive_int(log_every, "log_every")
     every = max(1, epochs // 50) if snapshot_every is None else check_positive_int(snapshot_every, "snapshot_every")
 
-    # One flat view of all parameters: the same element-wise update as stepping each parameter
-    # (tested), in one NumPy call; models without it are stepped parameter by parameter.
-    params = [model.flat_parameter()] if hasattr(model, "flat_parameter") else model.parameters()
     n = len(y)
     target = y > 0.5
     losses = np.full(epochs, np.nan)
@@ -147,8 +147,8 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                 return hist
             losses[epoch - 1] = value
             accs[epoch - 1] = np.count_nonzero((pred > 0.5) == target) / n
-            model.backward(grad, need_input_grad=False)
-            opt.step(params)
+            model.backward(grad)
+            opt.step(model.parameters())        # the arrays the layers hold after this backward
             if epoch % every == 0 or epoch == epochs:
                 snap_epochs.append(epoch)
                 snaps.append(model.state_dict())
@@ -160,6 +160,14 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     if bar is not None:
         bar.close()
     return hist
+
+
+def _output_name(model) -> str:
+    """How the error for a loss that does not fit the output names the model's output."""
+    if hasattr(model, "output_activation"):
+        return f"output_activation={model.output_activation!r}"
+    last = model.layers[-1] if getattr(model, "layers", None) else model
+    return f"the model's last layer, {last!r},"
 
 
 def _progress_bar(total):

@@ -96,3 +96,8 @@ def lookup(table: dict, name, what: str):
     if key not in table:
         raise ValueError(f"unknown {what} {name!r}; valid names are: {', '.join(sorted(table))}.")
     return table[key]
+
+
+def canonical_names(table: dict) -> list[str]:
+    """The ``name`` of each entry of ``table`` once (aliases such as "sgd" for "gd" left out), in order."""
+    return list(dict.fromkeys(cls.name for cls in table.values()))

@@ -47,10 +47,10 @@ from .activations import ACTIVATIONS
 from .data import DATASETS, load_dataset
 from .losses import LOSSES
 from .model import MLP
-from .optim import DEFAULT_LR, OPTIMIZERS
+from .optim import OPTIMIZERS, default_lr
 from .plots import DPI, plot_decision_boundary, plot_learning_curves
 from .train import train
-from .validation import check_learning_rate, check_positive_int, lookup
+from .validation import canonical_names, check_learning_rate, check_positive_int, lookup
 
 __all__ = ["CONTROLS", "Playground", "playground", "RunCanvas", "render_run", "format_call", "check_settings"]
 
@@ -63,9 +63,6 @@ CONTROLS = ("dataset", "lr", "hidden", "activation", "optimizer", "loss", "epoch
 DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sigmoid",
             "output_activation": None, "optimizer": "gd", "loss": "mse", "epochs": 2000, "seed": 0}
 
-ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu", "none")
-OPTIMIZER_CHOICES = ("gd", "momentum", "adam")
-LOSS_CHOICES = ("mse", "bce")
 
 LR_RANGE = (-5, 2)           # the learning-rate slider spans 10**-5 .. 10**2
 LR_STEP = 0.1                # in powers of ten
@@ -96,7 +93,8 @@ def check_settings(settings: dict) -> dict:
 
     Raises ``ValueError``/``TypeError`` with the package's messages. Keys: those of ``DEFAULTS``;
     missing keys take the defaults; ``lr=None`` becomes ``DEFAULT_LR[optimizer]`` and
-    ``output_activation=None`` becomes "none" if ``activation`` is "none", else "sigmoid".
+    ``output_activation=None`` becomes "none" if ``activation`` is "none", else "sigmoid". A loss that
+    does not fit the output activation (BCE without a sigmoid output) is refused here, before training.
     """
     unknown = sorted(set(settings) - set(DEFAULTS))
     if unknown:
@@ -107,7 +105,7 @@ def check_settings(settings: dict) -> dict:
     lookup(DATASETS, s["dataset"], "dataset")
     out["dataset"] = s["dataset"].strip().lower()
     out["optimizer"] = _name(OPTIMIZERS, s["optimizer"], "optimizer")
-    out["lr"] = DEFAULT_LR[out["optimizer"]] if s["lr"] is None else check_learning_rate(s["lr"])
+    out["lr"] = default_lr(out["optimizer"]) if s["lr"] is None else check_learning_rate(s["lr"])
     hidden = s["hidden"]
     if isinstance(hidden, Integral) and not isinstance(hidden, bool):
         hidden = (hidden,)
@@ -121,6 +119,8 @@ def check_settings(settings: dict) -> dict:
     else:
         out["output_activation"] = _name(ACTIVATIONS, s["output_activation"], "output activation")
     out["loss"] = _name(LOSSES, s["loss"], "loss")
+    LOSSES[out["loss"]]().check_output(ACTIVATIONS[out["output_activation"]].output_range,
+                                       f"output_activation={out['output_activation']!r}")
     out["epochs"] = check_positive_int(s["epochs"], "epochs")
     out["seed"] = check_positive_int(s["seed"], "seed", minimum=0)
     return {k: out[k] for k in DEFAULTS}
@@ -309,11 +309,11 @@ def _make_control(name: str, value):
     if name == "hidden":
         return HiddenUnits(value)
     if name == "activation":
-        return widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=value, description="activation", **common)
+        return widgets.Dropdown(options=canonical_names(ACTIVATIONS), value=value, description="activation", **common)
     if name == "optimizer":
-        return widgets.Dropdown(options=list(OPTIMIZER_CHOICES), value=value, description="optimizer", **common)
+        return widgets.Dropdown(options=canonical_names(OPTIMIZERS), value=value, description="optimizer", **common)
     if name == "loss":
-        return widgets.Dropdown(options=list(LOSS_CHOICES), value=value, description="loss", **common)
+        return widgets.Dropdown(options=canonical_names(LOSSES), value=value, description="loss", **common)
     if name == "epochs":
         return widgets.IntSlider(value=value, min=min(EPOCHS_RANGE[0], value), max=max(EPOCHS_RANGE[1], value),
                                  step=EPOCHS_STEP, description="epochs", continuous_update=False, **common)
@@ -429,7 +429,8 @@ class Playground:
         """The current settings (controls' values and fixed ones), with ``lr`` resolved if it is None."""
         s = {k: (self._control_value(k) if k in self.controls else self._fixed[k]) for k in DEFAULTS}
         if s["lr"] is None:
-            s["lr"] = DEFAULT_LR.get(str(s["optimizer"]).strip().lower())
+            opt = OPTIMIZERS.get(str(s["optimizer"]).strip().lower())
+            s["lr"] = None if opt is None else opt.default_lr
         if s["output_activation"] is None and isinstance(s["activation"], str):
             act = s["activation"].strip().lower()
             if act in ACTIVATIONS:

@@ -203,9 +203,9 @@ def test_model_gradients_with_unbounded_output_and_mse(activation):
 class LinearForgetsInput(bl.Linear):
     """Broken on purpose: dL/dW = 1^T · dL/dout, the factor x forgotten (bias and dL/dx are right)."""
 
-    def backward(self, grad_out, need_input_grad=True):
-        grad_in = super().backward(grad_out, need_input_grad)
-        np.dot(np.ones_like(self._x).T, grad_out, out=self.weight_grad)
+    def backward(self, grad_out):
+        grad_in = super().backward(grad_out)
+        self.weight_grad = np.ones_like(self._x).T @ grad_out
         return grad_in
 
 
@@ -219,7 +219,7 @@ class SigmoidForgetsOneMinusS(bl.Sigmoid):
 class MSEForgetsTwo(bl.MSELoss):
     """Broken on purpose: dL/dŷ = (ŷ - y) / N, the factor 2 forgotten."""
 
-    def _grad(self, pred, target):
+    def gradient(self, pred, target):
         return (pred - target) / pred.size
 
 

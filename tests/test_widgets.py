@@ -259,8 +259,10 @@ def test_hidden_and_activation_controls_map_onto_the_mlp(train_calls):
     panel.controls["activation"].value = "none"
     assert panel.model.activation == "none" and panel.model.output_activation == "none"
     assert 'output_activation="none"' in panel.code_text
-    panel.controls["loss"].value = "bce"
-    assert panel.history.config["loss"] == "bce"
+    panel.controls["loss"].value = "bce"       # BCE needs a sigmoid output, not "none": refused, not trained
+    assert panel.history.config["loss"] == "mse" and "Use output_activation='sigmoid'" in panel.last_error
+    panel.controls["activation"].value = "tanh"  # the output follows: a sigmoid again, and BCE trains
+    assert panel.history.config["loss"] == "bce" and panel.last_error is None
     panel.controls["optimizer"].value = "adam"  # lr not a control: it follows the optimizer's default
     assert panel.history.config["optimizer"] == "adam" and panel.history.config["lr"] == bl.DEFAULT_LR["adam"]
 
