@@ -28,8 +28,8 @@ def sigmoid(x):
     ``np.where(x >= 0, 1 / (1 + e), e / (1 + e))`` (tested).
     """
     x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))                       # exponent <= 0: never overflows
-    return np.where(x >= 0, 1.0, e) / (1 + e)     # numerator: 1 for x >= 0, e = e^x for x < 0
+    e = np.exp(-np.abs(x))                        # e^(-|x|) in (0, 1]: never overflows
+    return np.exp(np.minimum(x, 0)) / (1 + e)     # numerator: e^0 = 1 for x >= 0, e^x = e for x < 0
 
 
 class Activation(Layer):

@@ -40,8 +40,10 @@ class Optimizer:
         for p in params:
             self.update(p.value, p.grad, self._state(p), self.lr)
 
-    def _state(self, p):
-        """The state arrays of parameter ``p`` (zeros, shaped like it, on first use).
+    def _state(self, p, *keys):
+        """The state arrays of parameter ``p``, a dict {name: array} (zeros shaped like it on first use)
+        with the names ``keys`` (default: ``state_names``); an optimizer you write calls
+        ``self._state(p, "v")["v"]``.
 
         State is kept by the parameter's name; a second, different array under a name already in
         use (e.g. the ``parameters()`` of two separate layers, both called "weight") is refused
@@ -50,7 +52,7 @@ class Optimizer:
         st = self.state.get(p.name)
         if st is None:
             self._owners[p.name] = p.value
-            st = self.state[p.name] = {k: np.zeros_like(p.value) for k in self.state_names}
+            st = self.state[p.name] = {k: np.zeros_like(p.value) for k in keys or self.state_names}
         elif self._owners.get(p.name, p.value) is not p.value:
             raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
                              f"step model.parameters() (unique names), not several layers' parameters().")

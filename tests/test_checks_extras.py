@@ -341,9 +341,10 @@ class AdamShared(_Adam):
         return self.m, self.v
 
 
-class AdamTNotReset(_Adam):               # Optimizer.reset() empties self.state but knows nothing of t
+class AdamTNotReset(_Adam):               # a reset of its own that forgets the step count
     def reset(self):
-        Optimizer.reset(self)
+        self.state.clear()
+        self._owners.clear()
 
 
 class AdamStateNotReset(_Adam):
