@@ -19,7 +19,7 @@ setup: $(STAMP) $(LAB_SETTINGS)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test,instructor]"
 	touch $(STAMP)
 
 # No "get notified about Jupyter news?" pop-up (lab-settings/README.md); never written to the home directory.
@@ -48,12 +48,13 @@ notebooks: setup
 execute: setup
 	$(PY) tools/execute_notebooks.py
 
-# The student version: exercise solutions replaced by a placeholder, outputs cleared (in student/).
+# The student version (student/), made by nbgrader's generate_assignment in a course built in build/course:
+# solutions replaced by a placeholder, hidden tests and outputs removed (README, "For instructors").
 student: setup
-	$(PY) tools/make_student_version.py
+	$(PY) tools/nbgrader_course.py release
 
 bench: setup
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache student
+	rm -rf $(VENV) .pytest_cache student build

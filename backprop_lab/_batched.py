@@ -28,7 +28,6 @@ from .activations import get_activation
 from .losses import get_loss
 from .optim import get_optimizer
 
-
 #: The element-wise definitions (activation, derivative) are called on blocks of networks of about
 #: this many elements (16 networks of 100 × 10). Measured on the dev VM (benchmarks/README.md): one
 #: call on a whole (64, 100, 10) stack spends more time in page faults for its fresh 512 kB temporaries

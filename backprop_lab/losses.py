@@ -121,7 +121,8 @@ class BCELoss(Loss):
 
     def check_target(self, target):
         if target.min() < 0 or target.max() > 1:
-            raise ValueError(f"BCELoss: target values must lie in [0, 1] (class labels or probabilities: the labels y); "
+            raise ValueError(f"BCELoss: target values must lie in [0, 1] (class labels or probabilities: "
+                             f"the labels y); "
                              f"got values from {target.min():g} to {target.max():g}.")
 
     def value(self, pred, target):

@@ -93,7 +93,7 @@ class Sequential(Layer):
             arrays[f"config/{k}"] = np.asarray(v)
         np.savez(path, **arrays)
 
-    def load(self, path) -> "Sequential":
+    def load(self, path) -> Sequential:
         """Load weights saved by ``save`` into this model (same architecture), in place; returns self."""
         state, _ = _read(path)
         self.load_state_dict(state)

@@ -86,13 +86,13 @@ def _axis(name, value):
         raise ValueError(f"{name} needs at least one value.")
     for v in values:
         if values.count(v) > 1:
-            raise ValueError(f"{name} lists {v!r} more than once; give each value once"
-                             + (" (one shape is written as a tuple, e.g. hidden=(10, 10))." if name == "hidden" else "."))
+            hint = " (one shape is written as a tuple, e.g. hidden=(10, 10))." if name == "hidden" else "."
+            raise ValueError(f"{name} lists {v!r} more than once; give each value once{hint}")
     return values
 
 
 def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid", output_activation="sigmoid",
-          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal", workers=None) -> "SweepResult":
+          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal", workers=None) -> SweepResult:
     """Train one network per combination of the settings; return a ``SweepResult``.
 
     ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of

@@ -104,7 +104,8 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
-    through ``print_fn`` (``None`` prints nothing; ``on_divergence="stop"``) or raised as ``TrainingDiverged`` (``"raise"``).
+    through ``print_fn`` (``None`` prints nothing; ``on_divergence="stop"``) or raised as
+    ``TrainingDiverged`` (``"raise"``).
     ``progress=True`` shows a tqdm progress bar (the notebook widget form in Jupyter).
     """
     print_fn = print_fn if print_fn is not None else (lambda *args: None)  # None: silent

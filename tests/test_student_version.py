@@ -1,7 +1,7 @@
-"""The student version of the notebooks (`make student`) is a real hand-out.
+"""The student version of the notebooks (`make student`, nbgrader's release) is a real hand-out.
 
-* every solution region becomes a placeholder the checks recognise, outputs are cleared, and a note
-  at the top says how the hand-out works;
+* every solution region becomes nbgrader's placeholder, which the checks recognise; outputs are
+  cleared, and a note at the top says how the hand-out works;
 * the exercises add up to well over 60 lines of the student's own code, in at least eight exercises;
 * no solution's key line stands, runnable, in a cell before its exercise (the student would only copy);
 * every student notebook runs top to bottom with the exercises unfinished.
@@ -18,7 +18,7 @@ import pytest
 from backprop_lab import checks
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("make_student_version", ROOT / "tools" / "make_student_version.py")
+spec = importlib.util.spec_from_file_location("nbgrader_course", ROOT / "tools" / "nbgrader_course.py")
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -43,8 +43,9 @@ def _solutions():
 
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
+    pytest.importorskip("nbgrader")
     out = tmp_path_factory.mktemp("student")
-    tool.main(out)
+    tool.release(out, course=tmp_path_factory.mktemp("course"))
     return out
 
 
@@ -53,8 +54,7 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(student_dir):
     for path in NOTEBOOKS:
         original = nbformat.read(path, as_version=4)
         student = nbformat.read(student_dir / path.name, as_version=4)
-        has_exercise = any("### BEGIN SOLUTION" in c.source for c in original.cells)
-        if has_exercise:       # the hand-out note, then the notebook cell for cell
+        if tool.is_exercise_notebook(original):      # the hand-out note, then the notebook cell for cell
             note = student.cells.pop(1)
             assert note.cell_type == "markdown" and note.source.startswith("> **Student version:")
         assert len(student.cells) == len(original.cells)
@@ -63,11 +63,11 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(student_dir):
                 assert after.source == before.source
                 continue
             assert after.outputs == [] and after.execution_count is None
-            assert "BEGIN SOLUTION" not in after.source and "END SOLUTION" not in after.source
+            assert "BEGIN SOLUTION" not in after.source and "HIDDEN TESTS" not in after.source
             if "### BEGIN SOLUTION" in before.source:
                 exercises += 1
                 assert before.metadata["nbgrader"]["solution"] is True
-                assert 'raise NotImplementedError("your code here' in after.source
+                assert "raise NotImplementedError()" in after.source
                 for region in before.source.split("### BEGIN SOLUTION")[1:]:
                     solution, rest = region.split("### END SOLUTION")
                     for line in solution.strip().splitlines():
@@ -108,11 +108,12 @@ def test_instructions_do_not_claim_a_solution_is_there():
                 assert "### BEGIN SOLUTION" not in cell.source, path.name     # nbgrader would stop there
 
 
-def test_the_checks_recognise_the_placeholder():
-    source = tool.student_source("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n")
-    namespace = {}
-    exec(source, namespace)
-    result = checks.check_sigmoid_derivative(namespace["f"])
+def test_the_checks_recognise_the_placeholder(student_dir):
+    nb = nbformat.read(student_dir / "01_sigmoid.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if c.source.startswith("def sigmoid_derivative"))
+    namespace = {"bl": __import__("backprop_lab"), "checks": checks}
+    exec(source.split("result =")[0], namespace)
+    result = checks.check_sigmoid_derivative(namespace["sigmoid_derivative"])
     assert not result and "replace the `raise NotImplementedError" in result.message
 
 

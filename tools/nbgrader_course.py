@@ -1,0 +1,104 @@
+"""The lab as an nbgrader course: the student release (`make student`) and a course to grade in.
+
+    .venv/bin/python tools/nbgrader_course.py release [OUT]   # -> student/ (default): the hand-out
+    .venv/bin/python tools/nbgrader_course.py course DIR      # an nbgrader course directory to grade in
+
+The exercise notebooks (those with nbgrader cells: solution cells, and locked test cells with points
+and hidden tests) form one assignment, ``lab``. nbgrader's own ``generate_assignment`` makes the
+release: solutions become ``raise NotImplementedError()``, hidden tests and outputs are removed, and
+the locked cells are checksummed so that grading can tell if a student changed them. The release then
+gets a note at the top of every exercise notebook saying how the hand-out works, and the notebooks
+without exercises are copied with their outputs cleared, so ``student/`` holds the whole lab.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+ASSIGNMENT = "lab"
+COURSE_ID = "backprop-lab"
+
+HANDOUT_NOTE = (
+    "> **Student version: {n} exercise{s}.** Each exercise cell holds `raise NotImplementedError()` "
+    "where your code goes; the text above it says what to write, and the check right after it tells you "
+    "whether it is right or which typical mistake it sees. Run the notebook from the top: until an "
+    "exercise passes its check, the cells that build on it use the package's own version and say so, "
+    "so everything else still runs. The cells marked *Graded* are locked: leave them as they are."
+)
+
+
+def is_exercise_notebook(nb) -> bool:
+    return any(c.get("metadata", {}).get("nbgrader", {}).get("solution") for c in nb.cells)
+
+
+def exercise_notebooks() -> list[Path]:
+    return [p for p in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) if is_exercise_notebook(nbformat.read(p, as_version=4))]
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in ``course``, with this Python's scripts on PATH (nbgrader runs alembic)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {course}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def make_course(course: Path) -> Path:
+    """An nbgrader course directory at ``course``: its config, and the exercise notebooks as the source
+    of the assignment ``lab`` (``source/lab/``), registered in its gradebook."""
+    course = Path(course).resolve()
+    (course / "source" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.ExecutePreprocessor.timeout = 300\n")
+    for path in exercise_notebooks():
+        shutil.copy(path, course / "source" / ASSIGNMENT / path.name)
+    nbgrader(course, "db", "assignment", "add", ASSIGNMENT)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    return course
+
+
+def release(out: Path, course: Path | None = None) -> Path:
+    """The hand-out in ``out``: nbgrader's release of the exercise notebooks, with the note on top,
+    and every other notebook with its outputs cleared."""
+    out = Path(out)
+    if course is None:
+        course = ROOT / "build" / "course"
+        shutil.rmtree(course, ignore_errors=True)
+    course = make_course(course)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
+        released = course / "release" / ASSIGNMENT / path.name
+        nb = nbformat.read(released if released.exists() else path, as_version=4)
+        exercises = sum(bool(c.get("metadata", {}).get("nbgrader", {}).get("solution")) for c in nb.cells)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)        # stored widget state belongs to the executed version
+        if exercises:
+            nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+                HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s")))
+        nbformat.write(nb, out / path.name)
+        print(f"{path.name:32} {exercises} exercise(s)")
+    return out
+
+
+if __name__ == "__main__":
+    command, *rest = sys.argv[1:] or ["release"]
+    if command == "release":
+        release(Path(rest[0]) if rest else ROOT / "student")
+    elif command == "course" and rest:
+        print("course directory:", make_course(Path(rest[0])))
+    else:
+        sys.exit(__doc__)
