@@ -323,4 +323,10 @@ def yours_or_package(result: CheckResult, yours, package, what: str):
 
 
 # Notebook 3's exercises (a numerical gradient, the whole backward pass) have their own module.
-from .checks_backprop import check_backward_pass, check_numerical_gradient, forward_cache, package_backward_pass  # noqa: E402, F401
+from .checks_backprop import (  # noqa: E402, F401
+    check_backward_pass,
+    check_forward_cache,
+    check_numerical_gradient,
+    forward_cache,
+    package_backward_pass,
+)

@@ -93,6 +93,44 @@ def forward_cache(x, W1, b1, W2, b2, W3, b3):
     return dict(X=x, W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3, A1=A1, Z1=Z1, A2=A2, Z2=Z2, A3=A3, yhat=sigmoid(A3))
 
 
+def check_forward_cache(fn, seed: int = 0) -> CheckResult:
+    """``fn(x, W1, b1, W2, b2, W3, b3)`` must return the dict of ``forward_cache``: the inputs and
+    weights, and A1, Z1, A2, Z2, A3, yhat, every array of the forward pass."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(6, 2))
+    params = [rng.normal(size=shape) for shape in ((2, 4), (1, 4), (4, 3), (1, 3), (3, 1), (1, 1))]
+    got, error = _run(fn, x.copy(), *[p.copy() for p in params])
+    if error is not None:
+        return _report(error)
+    right = forward_cache(x, *params)
+    if not isinstance(got, dict):
+        return _report(CheckResult(False, f"return a dict with the keys {', '.join(right)}; "
+                                          f"you returned {type(got).__name__}."))
+    missing = [k for k in right if k not in got]
+    if missing:
+        return _report(CheckResult(False, f"the dict lacks {', '.join(missing)}: keep every array of the forward "
+                                          f"pass, and the inputs and weights (the backward pass needs them)."))
+    W3 = params[4]
+    for k in ("A1", "Z1", "A2", "Z2", "A3", "yhat"):
+        g, r = got[k], right[k]
+        if np.shape(g) == np.shape(r) and _close(g, r):
+            continue
+        if k == "yhat":
+            hints = [(right["A3"], "yhat is A3: the output layer has a sigmoid too, yhat = σ(A3)."),
+                     (sigmoid(right["Z2"] @ W3), "yhat has no output bias: yhat = σ(Z2 @ W3 + b3).")]
+        elif k[0] == "A":
+            n = int(k[1])
+            before = x if n == 1 else right[f"Z{n - 1}"]
+            hints = [(before @ params[2 * n - 2], f"{k} has no bias: A{n} = Z @ W{n} + b{n}.")]
+        else:
+            hints = [(right[f"A{k[1]}"], f"{k} is the pre-activation A{k[1]}: apply the sigmoid, {k} = σ(A{k[1]}).")]
+        for wrong, hint in hints:
+            if np.shape(g) == np.shape(wrong) and _close(g, wrong):
+                return _report(CheckResult(False, hint))
+        return _report(CheckResult(False, f"{k} is not right (the arrays before it are): "
+                                          f"A = Z @ W + b, then Z = σ(A), layer by layer."))
+    return _report(CheckResult(True, "every array of the forward pass, A1 to yhat, on a random 2-4-3-1 network."))
+
 def package_backward_pass(cache, y):
     """(dW1, db1, dW2, db2, dW3, db3) for ``cache`` (``forward_cache``), by the package's own layers.
 

@@ -125,3 +125,33 @@ def test_forward_cache_is_the_lab_forward_pass():
     sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
     np.testing.assert_allclose(c["yhat"], sig(sig(sig(x @ W1 + b1) @ W2 + b2) @ W3 + b3), rtol=1e-14)
     assert c["A2"].shape == (5, 3) and c["Z1"].shape == (5, 3)
+
+
+def student_forward(x, W1, b1, W2, b2, W3, b3, mistake=None):
+    """A student's forward pass keeping every array, with one optional mistake."""
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    A1 = x @ W1 + (0 if mistake == "no bias" else b1)
+    Z1 = A1 if mistake == "no sigmoid" else sig(A1)
+    A2 = Z1 @ W2 + b2
+    Z2 = sig(A2)
+    A3 = Z2 @ W3 + b3
+    yhat = A3 if mistake == "no output sigmoid" else sig(A3)
+    cache = dict(X=x, W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3, A1=A1, Z1=Z1, A2=A2, Z2=Z2, A3=A3, yhat=yhat)
+    if mistake == "no weights kept":
+        del cache["W2"], cache["W3"]
+    return cache
+
+
+def test_forward_cache_right_answers_are_accepted():
+    assert checks.check_forward_cache(student_forward)
+    assert checks.check_forward_cache(checks.forward_cache)
+
+
+@pytest.mark.parametrize("mistake, named", [
+    ("no bias", "A1 has no bias"), ("no sigmoid", "Z1 is the pre-activation"),
+    ("no output sigmoid", "yhat is A3"), ("no weights kept", "the dict lacks W2, W3"),
+])
+def test_forward_cache_names_each_typical_mistake(mistake, named):
+    result = checks.check_forward_cache(lambda *a: student_forward(*a, mistake=mistake))
+    assert not result and named in result.message, result.message
+    assert "return a dict" in checks.check_forward_cache(lambda *a: student_forward(*a)["yhat"]).message

@@ -24,8 +24,9 @@ spec.loader.exec_module(tool)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # The exercises of issue 11, by nbgrader grade_id: what the student writes.
 EXERCISES = {"nb01-exercise-1", "nb01-stable-sigmoid", "nb02-exercise-1", "nb03-numerical-gradient",
-             "nb03-mse-grad", "nb03-linear-backward", "nb03-backward-pass", "nb04-exercise-1", "nb04-fit",
-             "nb09-momentum", "nb09-adam", "nb10-tanh", "nb10-relu", "nb10-bce-grad"}
+             "nb03-mse-grad", "nb03-linear-backward", "nb03-forward-cache", "nb03-backward-pass",
+             "nb04-exercise-1", "nb04-fit", "nb09-momentum", "nb09-adam", "nb10-tanh", "nb10-relu",
+             "nb10-bce-grad"}
 
 
 def _solutions():
