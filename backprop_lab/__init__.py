@@ -17,6 +17,7 @@ from .layers import Layer, Linear, Parameter, parameters_to_vector, vector_to_pa
 from .losses import LOSSES, BCELoss, Loss, MSELoss, get_loss
 from .metrics import accuracy, print_loss_log, print_predictions
 from .model import MLP, Sequential, load_model
+from .neurons import input_grid, neuron_outputs, plot_neuron_maps
 from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, Optimizer, default_lr, get_optimizer
 from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
 from .rounding import approx, mean_pm
