@@ -19,14 +19,23 @@ import math
 from .validation import check_positive_int
 
 
+def _step(value: float, sig: int) -> float:
+    """The place value of the last of ``sig`` significant figures of ``value`` (non-zero): 779, 2 -> 10."""
+    return 10.0 ** (math.floor(math.log10(abs(value))) - check_positive_int(sig, "sig") + 1)
+
+
+def _round_to(value: float, step: float) -> float:
+    """``value`` rounded to a multiple of ``step``, half away from zero."""
+    return math.copysign(math.floor(abs(value) / step + 0.5) * step, value)
+
+
 def round_sig(value: float, sig: int = 2) -> float:
     """``value`` rounded to ``sig`` significant figures (half away from zero): 779 -> 780, 0.04213 -> 0.042."""
-    sig = check_positive_int(sig, "sig")
+    check_positive_int(sig, "sig")
     value = float(value)
     if value == 0 or not math.isfinite(value):
         return value
-    step = 10.0 ** (math.floor(math.log10(abs(value))) - sig + 1)
-    return math.copysign(math.floor(abs(value) / step + 0.5) * step, value)
+    return _round_to(value, _step(value, sig))
 
 
 def _decimals(step: float) -> int:
@@ -47,8 +56,7 @@ def approx(value, sig: int = 2, never: str = "never") -> str:
     r = round_sig(value, sig)
     if r == 0:
         return "0"
-    step = 10.0 ** (math.floor(math.log10(abs(r))) - check_positive_int(sig, "sig") + 1)
-    return f"{r:,.{0 if float(value).is_integer() else _decimals(step)}f}"
+    return f"{r:,.{0 if float(value).is_integer() else _decimals(_step(r, sig))}f}"
 
 
 def mean_pm(mean: float, std: float, percent: bool = False, sig=None) -> str:
@@ -77,8 +85,8 @@ def mean_pm(mean: float, std: float, percent: bool = False, sig=None) -> str:
     if m != 0:     # never more than four significant figures of the mean (three in percent)
         step = max(step, 10.0 ** (math.floor(math.log10(abs(m))) - (2 if percent else 3)))
     d = _decimals(step)
-    s1 = math.floor(s1 / step + 0.5) * step
+    s1 = _round_to(s1, step)
     if s1 == 0:                                # the spread is below the mean's last printed digit
         return zero
-    m1 = math.floor(m / step + 0.5) * step
+    m1 = _round_to(m, step)
     return f"{m1:.{d}f}{unit} ± {s1:.{d}f}{unit}"
