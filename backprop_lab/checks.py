@@ -26,8 +26,9 @@ class CheckResult:
 
 
 def _close(a, b):
+    """Same shape and the same values to 1e-6 (NaN where ``b`` has NaN counts as equal)."""
     a = np.asarray(a, dtype=float)
-    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True)
 
 
 def _run(fn, *args):
