@@ -36,16 +36,15 @@ from numbers import Integral
 import numpy as np
 
 from . import _batched
-from .activations import ACTIVATIONS
 from .data import load_dataset
 from .layers import parameters_to_vector, vector_to_parameters
 from .losses import LOSSES
 from .model import MLP
-from .optim import OPTIMIZERS, default_lr
 from .plots import _new_axes
 from .rounding import approx, mean_pm
+from .settings import check_loss_fits, resolve_lr, resolve_output_activation, setting
 from .train import History
-from .validation import check_learning_rate, check_positive_int, check_xy, lookup
+from .validation import check_positive_int, check_xy, lookup
 
 #: The grid's axes, in the order of ``res.settings`` (seed varies fastest).
 SETTINGS = ("hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed")
@@ -56,32 +55,14 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple, range, np.ndarray)) else [value]
 
 
-def _shape(h):
-    """One hidden-size setting as a tuple of layer sizes: a tuple (h1, ..., hL) of any length, or an
-    int h, which means two layers of h, (h, h), as it always has in the lab."""
-    sizes = (h, h) if isinstance(h, Integral) else tuple(h) if isinstance(h, (tuple, list)) else None
-    if sizes is None:
-        raise ValueError(f"a hidden setting is a tuple of layer sizes such as (10,) or (10, 10), or an int h "
-                         f"for (h, h); got {h!r}.")
-    return tuple(check_positive_int(s, "hidden size") for s in sizes)
-
-
 def _axis(name, value):
-    """The list of values of one grid axis, checked and with names in canonical form."""
+    """The list of values of one grid axis, each checked and in canonical form (``settings.setting``)."""
     if name == "hidden":        # (10, 10) is one setting, two layers; [(10,), (10, 10)] two settings
-        ints = isinstance(value, tuple) and all(isinstance(s, Integral) for s in value)
-        one = ints or isinstance(value, Integral)
-        values = [_shape(h) for h in ([value] if one else _as_list(value))]
+        one = isinstance(value, Integral) or (isinstance(value, tuple) and all(isinstance(s, Integral) for s in value))
+        values = [value] if one else _as_list(value)
     else:
         values = _as_list(value)
-    table = {"activation": ACTIVATIONS, "output_activation": ACTIVATIONS, "optimizer": OPTIMIZERS,
-             "loss": LOSSES}.get(name)
-    if table is not None:
-        values = [lookup(table, v, name.replace("_", " ")).name for v in values]
-    elif name == "lr":
-        values = [None if v is None else check_learning_rate(v) for v in values]
-    elif name == "seed":
-        values = [check_positive_int(v, "seed", minimum=0) for v in values]
+    values = [setting(name, v) for v in values]
     if not values:
         raise ValueError(f"{name} needs at least one value.")
     for v in values:
@@ -121,13 +102,12 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     axes = {name: _axis(name, value) for name, value in zip(SETTINGS, (
         hidden, activation, output_activation, optimizer, loss, lr, seed))}
     for loss_name in axes["loss"]:
-        loss_fn = LOSSES[loss_name]()
-        loss_fn.check_target(y)
-        for out_act in axes["output_activation"]:
-            loss_fn.check_output(ACTIVATIONS[out_act].output_range, f"output_activation={out_act!r}")
+        LOSSES[loss_name]().check_target(y)
     settings = [dict(zip(SETTINGS, combo)) for combo in itertools.product(*axes.values())]
-    for s in settings:
-        s["lr"] = default_lr(s["optimizer"]) if s["lr"] is None else s["lr"]
+    for s in settings:          # every pair is refused before any network trains
+        s["output_activation"] = resolve_output_activation(s["activation"], s["output_activation"])
+        check_loss_fits(s["loss"], s["output_activation"])
+        s["lr"] = resolve_lr(s["optimizer"], s["lr"])
     K = len(settings)
     res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
                       [None] * K, [None] * K, x, y, init,
