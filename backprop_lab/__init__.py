@@ -10,7 +10,16 @@ Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one con
 >>> history = bl.train(model, x, y, epochs=3000, lr=1.0)
 """
 from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
-from .data import DATASETS, generate_circles, generate_linear, generate_spiral, generate_xor_easy, load_dataset
+from .data import (
+    DATASETS,
+    generate_circles,
+    generate_linear,
+    generate_spiral,
+    generate_xor_between,
+    generate_xor_easy,
+    load_dataset,
+    load_test_set,
+)
 from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient, rel_error
 from .graph import draw_graph, graph_nodes
 from .layers import Layer, Linear, Parameter, parameters_to_vector, vector_to_parameters

@@ -79,6 +79,15 @@ def generate_spiral(n: int = 200, turns: float = 1.25, noise: float = 0.02, seed
     return x[order], label[order].reshape(n, 1)
 
 
+def generate_xor_between():
+    """20 points on the XOR set's two diagonals, halfway between the handout's 21: (t, t) labelled 0
+    and (t, 1 - t) labelled 1 for t = 0.05, 0.15, ..., 0.95. The XOR set's held-out points (the handout's
+    generator has no randomness to draw new points from). Returns (20, 2), (20, 1)."""
+    t = 0.05 + 0.1 * np.arange(10)
+    x = np.stack([np.column_stack([t, t]), np.column_stack([t, 1 - t])], axis=1).reshape(20, 2)
+    return x, np.tile([0, 1], 10).reshape(20, 1)
+
+
 #: Data sets by name, each a function of ``seed`` (ignored by the deterministic XOR set).
 DATASETS = {
     "linear": lambda seed=0: generate_linear(100, seed=seed),
@@ -87,7 +96,29 @@ DATASETS = {
     "spiral": lambda seed=0: generate_spiral(seed=seed),
 }
 
+#: Held-out points of each data set: the same generator with another stream of random numbers.
+TEST_SETS = {
+    "linear": lambda seed=0: generate_linear(100, seed=np.random.default_rng([seed, 2])),
+    "xor": lambda seed=0: generate_xor_between(),
+    "circles": lambda seed=0: generate_circles(seed=np.random.default_rng([seed, 2])),
+    "spiral": lambda seed=0: generate_spiral(seed=np.random.default_rng([seed, 2])),
+}
 
-def load_dataset(name: str, seed=0):
-    """``x, y`` of the data set ``name`` ("linear", "xor", "circles", "spiral"), drawn with ``seed``."""
-    return lookup(DATASETS, name, "dataset")(seed)
+
+def add_noise(x, noise: float, rng):
+    """x (N, 2) plus Gaussian jitter of standard deviation ``noise`` (a new array; x itself if noise is 0)."""
+    return x + rng.normal(0, noise, x.shape) if noise else x
+
+
+def load_dataset(name: str, seed=0, noise: float = 0.0):
+    """``x, y`` of the data set ``name`` ("linear", "xor", "circles", "spiral"), drawn with ``seed``;
+    ``noise`` > 0 moves every point by Gaussian jitter of that standard deviation (seeded too)."""
+    x, y = lookup(DATASETS, name, "dataset")(seed)
+    return add_noise(x, noise, np.random.default_rng([seed, 1])), y
+
+
+def load_test_set(name: str, seed=0, noise: float = 0.0):
+    """Held-out ``x, y`` for ``load_dataset(name, seed, noise)``: points from the same generator that
+    are not the training points (XOR: ``generate_xor_between``), with their own noise."""
+    x, y = lookup(TEST_SETS, name, "dataset")(seed)
+    return add_noise(x, noise, np.random.default_rng([seed, 3])), y

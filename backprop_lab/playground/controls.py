@@ -1,0 +1,150 @@
+"""The playground's controls: one widget per setting, built from the setting's current value.
+
+``make_control(name, value)`` builds the widget of one setting (``CONTROLS`` lists them). Sliders
+never update while dragged (``continuous_update=False``): a run starts when a control is released.
+``HiddenUnits`` is the one compound control: a slider for the number of hidden layers (1 to
+``MAX_LAYERS``) and one slider of units per layer; its ``value`` is the tuple of sizes, e.g. (10, 10).
+"""
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import traitlets
+
+from ..activations import ACTIVATIONS
+from ..data import DATASETS
+from ..layers import INITS
+from ..losses import LOSSES
+from ..optim import OPTIMIZERS
+from ..settings import hidden_sizes
+from ..validation import canonical_names
+
+#: The control names a panel can show, in their default order.
+CONTROLS = ("dataset", "lr", "hidden", "activation", "optimizer", "loss", "epochs", "seed", "init", "noise", "test")
+
+LR_RANGE = (-5, 2)           # the learning-rate slider spans 10**-5 .. 10**2
+LR_STEP = 0.1                # in powers of ten
+LR_FORMAT = ".1e"            # the slider's readout; the lr it gives is rounded the same way
+MAX_HIDDEN = 32
+MAX_LAYERS = 3
+EPOCHS_RANGE = (10, 10000)
+EPOCHS_STEP = 10
+NOISE_MAX = 0.3
+
+STYLE = {"description_width": "95px"}
+WIDTH = "280px"
+
+
+class HiddenUnits(widgets.HBox):
+    """A "hidden layers" slider (1 to ``MAX_LAYERS``) and one "units" slider per layer; ``value`` is
+    the tuple of the shown layers' sizes (e.g. (10, 10)) and can be observed and set like a single
+    widget's. Fewer layers hide the last sliders (their values are kept for when they come back)."""
+
+    value = traitlets.Tuple()
+    description = traitlets.Unicode("hidden units")
+
+    def __init__(self, value=(10, 10), max_units: int = MAX_HIDDEN, max_layers: int = MAX_LAYERS, **kwargs):
+        value = hidden_sizes(value)
+        n = max(max_layers, len(value))
+        self._syncing = False
+        self.layers = widgets.IntSlider(value=len(value), min=1, max=n, description="hidden layers",
+                                        continuous_update=False, style=STYLE, layout={"width": WIDTH})
+        self.layers.add_class("bl-hidden-layers")
+        self.sliders = [widgets.IntSlider(value=value[i] if i < len(value) else value[-1], min=1,
+                                          max=max(max_units, *value), description=f"units {i + 1}",
+                                          tooltip=f"units in hidden layer {i + 1}", continuous_update=False,
+                                          style=STYLE, layout={"width": WIDTH}) for i in range(n)]
+        for s in self.sliders:
+            s.add_class("bl-hidden-units")
+        super().__init__([self.layers, *self.sliders], layout={"flex_flow": "row wrap"}, **kwargs)
+        self.value = value
+        for w in (self.layers, *self.sliders):
+            w.observe(self._from_sliders, names="value")
+
+    @traitlets.validate("value")
+    def _check_value(self, proposal):
+        value = hidden_sizes(tuple(proposal["value"]))
+        if len(value) > len(self.sliders):
+            raise traitlets.TraitError(f"this panel has at most {len(self.sliders)} hidden layers; got hidden={value}.")
+        return value
+
+    @traitlets.observe("value")
+    def _to_sliders(self, change):
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.layers.value = len(change["new"])
+            for i, s in enumerate(self.sliders):
+                if i < len(change["new"]):
+                    s.max = max(s.max, change["new"][i])
+                    s.value = change["new"][i]
+                s.layout.display = None if i < len(change["new"]) else "none"
+        finally:
+            self._syncing = False
+
+    def _from_sliders(self, change):
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for i, s in enumerate(self.sliders):
+                s.layout.display = None if i < self.layers.value else "none"
+            self.value = tuple(s.value for s in self.sliders[:self.layers.value])
+        finally:
+            self._syncing = False
+
+
+def lr_slider(value: float) -> widgets.FloatLogSlider:
+    exponent = math.log10(value)
+    return widgets.FloatLogSlider(value=value, base=10, min=min(LR_RANGE[0], math.floor(exponent)),
+                                  max=max(LR_RANGE[1], math.ceil(exponent)), step=LR_STEP,
+                                  readout_format=LR_FORMAT, description="learning rate",
+                                  continuous_update=False, style=STYLE, layout={"width": WIDTH})
+
+
+def make_control(name: str, value):
+    """The widget for the setting ``name`` showing ``value`` (a canonical value, see ``check_settings``)."""
+    common = {"style": STYLE, "layout": {"width": WIDTH}}
+    dropdowns = {"dataset": ("data set", list(DATASETS)), "activation": ("activation", canonical_names(ACTIVATIONS)),
+                 "optimizer": ("optimizer", canonical_names(OPTIMIZERS)), "loss": ("loss", canonical_names(LOSSES)),
+                 "init": ("initial weights", list(INITS))}
+    if name in dropdowns:
+        description, options = dropdowns[name]
+        return widgets.Dropdown(options=options, value=value, description=description, **common)
+    if name == "lr":
+        return lr_slider(value)
+    if name == "hidden":
+        return HiddenUnits(value)
+    if name == "epochs":
+        return widgets.IntSlider(value=value, min=min(EPOCHS_RANGE[0], value), max=max(EPOCHS_RANGE[1], value),
+                                 step=EPOCHS_STEP, description="epochs", continuous_update=False, **common)
+    if name == "seed":
+        return widgets.IntText(value=value, description="seed", continuous_update=False, **common)
+    if name == "noise":
+        return widgets.FloatSlider(value=value, min=0, max=max(NOISE_MAX, value), step=0.01, description="noise",
+                                   tooltip="standard deviation of the jitter added to every point",
+                                   continuous_update=False, **common)
+    if name == "test":
+        return widgets.Checkbox(value=value, description="held-out points", indent=True,
+                                tooltip="also draw points from the same generator that are never trained on", **common)
+    raise ValueError(f"unknown control {name!r}; valid controls are: {', '.join(CONTROLS)}.")
+
+
+def check_controls(controls) -> tuple:
+    """``controls`` as a tuple of known control names, in the given order, without repeats."""
+    if controls is None:
+        return CONTROLS
+    if isinstance(controls, str):
+        controls = (controls,)
+    try:
+        names = list(controls)
+    except TypeError:
+        raise TypeError(f"controls must be a tuple of control names such as ('lr', 'epochs'); "
+                        f"got {controls!r}.") from None
+    bad = [c for c in names if not isinstance(c, str) or c not in CONTROLS]
+    if bad:
+        raise ValueError(f"unknown control(s) {', '.join(map(repr, bad))}; valid controls are: "
+                         f"{', '.join(CONTROLS)}.")
+    return tuple(dict.fromkeys(names))

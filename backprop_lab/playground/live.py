@@ -1,0 +1,151 @@
+"""Training that can be watched: a run advanced in chunks of epochs, and a worker thread that plays it.
+
+``LiveRun`` is one training run of ``train`` cut into pieces: ``advance(n)`` trains n more epochs
+with the same model and the same optimizer object (its state carries over), so a run advanced in
+any chunks ends with exactly the weights and losses of one ``train(...)`` call with the same
+settings (tested). It also measures the held-out points at every snapshot.
+
+``Player`` runs ``LiveRun.advance`` in a worker thread, a chunk at a time, and calls ``on_frame``
+after each chunk, so the kernel stays free (other cells run, and a control change is handled at
+once). ``stop()`` cancels: the worker finishes the chunk it is in and never calls ``on_frame``
+again. The chunk sizes follow the clock: the first chunk is short, so the first frame comes
+quickly, and the later ones take about ``chunk_seconds`` each.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+
+import numpy as np
+
+from ..losses import get_loss
+from ..optim import get_optimizer
+from ..train import History, train
+
+
+class LiveRun:
+    """One run of ``train(model, x, y, epochs, optimizer, loss)`` that advances a chunk at a time.
+
+    x (N, d), y (N, 1): training points; x_test, y_test: held-out points or None. ``optimizer`` an
+    ``Optimizer`` (this run's own: its state is the run's). Snapshots every ``every`` epochs (default
+    ``epochs // 50``, as ``train``). ``epoch``: the epochs trained so far; ``done``: all trained or diverged.
+    """
+
+    def __init__(self, model, x, y, *, epochs: int, optimizer, loss, x_test=None, y_test=None, every=None):
+        self.model, self.x, self.y, self.x_test, self.y_test = model, x, y, x_test, y_test
+        self.epochs = epochs
+        self.optimizer = get_optimizer(optimizer)
+        self.loss_fn = get_loss(loss)
+        self.every = max(1, epochs // 50) if every is None else every
+        self.epoch = 0
+        self.loss = np.full(epochs, np.nan)
+        self.accuracy = np.full(epochs, np.nan)
+        self.snapshot_epochs, self.snapshots = [0], [model.state_dict()]
+        self.diverged_at, self.message = None, ""
+        self.test_epochs, self.test_loss, self.test_accuracy = [], [], []
+        self._scratch = copy.deepcopy(model) if x_test is not None else None
+        self._measure_test(0, self.snapshots[0])
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs or self.diverged_at is not None
+
+    def advance(self, n: int) -> int:
+        """Train up to ``n`` more epochs (whole multiples of ``every`` keep the snapshots on the plain
+        run's epochs); returns the number trained."""
+        n = min(int(n), self.epochs - self.epoch)
+        if n <= 0 or self.diverged_at is not None:
+            return 0
+        h = train(self.model, self.x, self.y, epochs=n, optimizer=self.optimizer, loss=self.loss_fn,
+                  snapshot_every=self.every, print_fn=None)
+        start = self.epoch
+        done = len(h.loss)
+        self.loss[start:start + done] = h.loss
+        self.accuracy[start:start + done] = h.accuracy
+        self.epoch += done
+        for e, w in zip(h.snapshot_epochs[1:], h.snapshots[1:]):
+            self.snapshot_epochs.append(start + e)
+            self.snapshots.append(w)
+            self._measure_test(start + e, w)
+        if h.diverged:
+            self.diverged_at = start + h.diverged_at
+            # train's message counts this chunk's epochs; the run's count starts at its first chunk.
+            self.message = h.message.replace(f"at epoch {h.diverged_at}:", f"at epoch {self.diverged_at}:")
+        return done
+
+    def _measure_test(self, epoch, weights):
+        if self.x_test is None:
+            return
+        self._scratch.load_state_dict(weights)
+        with np.errstate(all="ignore"):
+            pred = self._scratch.forward(self.x_test)
+            self.test_loss.append(float(self.loss_fn.value(pred, self.y_test)))
+        self.test_epochs.append(epoch)
+        self.test_accuracy.append(float(np.mean((pred > 0.5) == (self.y_test > 0.5))))
+
+    def history(self) -> History:
+        """The run so far as a ``History`` (what ``train`` would have returned after ``epoch`` epochs)."""
+        h = History(self.loss[:self.epoch], self.accuracy[:self.epoch], list(self.snapshot_epochs),
+                    list(self.snapshots), model=self.model,
+                    config={"epochs": self.epochs, "lr": self.optimizer.lr, "optimizer": self.optimizer.name,
+                            "loss": self.loss_fn.name, "optimizer_repr": repr(self.optimizer)})
+        h.diverged_at, h.message = self.diverged_at, self.message
+        return h
+
+
+class Player:
+    """Plays a ``LiveRun`` in a worker thread: chunks of epochs, ``on_frame(run, final)`` after each.
+
+    ``play(run)`` stops whatever is playing and starts ``run``; ``stop()`` cancels (waits for the
+    current chunk, at most ``chunk_seconds`` or so); ``playing`` says whether a worker is running.
+    ``on_frame`` is called from the worker thread; ``final`` is True after the last chunk.
+    """
+
+    def __init__(self, on_frame, *, chunk_seconds: float = 0.08, first_chunk: int | None = None):
+        self.on_frame = on_frame
+        self.chunk_seconds = chunk_seconds
+        self.first_chunk = first_chunk
+        self._thread = None
+        self._cancel = threading.Event()
+        self.error = None
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def play(self, run):
+        self.stop()
+        self._cancel = cancel = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(run, cancel), daemon=True,
+                                        name="backprop_lab playground")
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0):
+        self._cancel.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until the run being played ends; True if it did within ``timeout`` seconds."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def _work(self, run, cancel):
+        chunk = self.first_chunk or run.every
+        try:
+            while not run.done and not cancel.is_set():
+                t0 = time.perf_counter()
+                trained = run.advance(chunk)
+                seconds = time.perf_counter() - t0
+                if cancel.is_set():
+                    return
+                self.on_frame(run, run.done)
+                # The next chunk: about chunk_seconds of training, in whole snapshot intervals.
+                per_epoch = seconds / max(trained, 1)
+                chunk = max(run.every, int(self.chunk_seconds / max(per_epoch, 1e-7)) // run.every * run.every)
+        except Exception as exc:  # reported by the panel; a worker must not die silently
+            self.error = exc

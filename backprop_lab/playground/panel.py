@@ -1,0 +1,225 @@
+"""The experiment panel: controls, Play/Pause/Step/Reset, the live picture, neuron maps, replay.
+
+>>> from backprop_lab.widgets import playground
+>>> playground(controls=("lr", "epochs"), dataset="xor", lr=1.0, epochs=2000)   # doctest: +SKIP
+
+The panel trains once, completely, when it is built (so a stored notebook shows the final state).
+Afterwards a control change starts a new run at once and plays it: a worker thread trains a chunk
+of epochs at a time and redraws the learning curve and the decision boundary after each chunk,
+while the kernel stays free. Play/Pause pauses and resumes, Step trains one snapshot interval,
+Reset goes back to epoch 0. The replay slider steps through the snapshots of the run shown.
+
+Everything the callbacks do is a method here (``run``, ``play``, ``pause``, ``step``, ``reset``,
+``show_epoch``), over ``LiveRun``/``Player`` (live.py), ``PanelCanvas`` (drawing.py) and the
+settings (panel_settings.py). Errors go to the panel's red message box; nothing raises out of a callback.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+
+import traitlets
+
+from ..model import MLP
+from ..optim import get_optimizer
+from . import view
+from .controls import LR_FORMAT, check_controls, make_control
+from .drawing import RESOLUTION, PanelCanvas
+from .live import LiveRun, Player
+from .panel_settings import DEFAULTS, YOUR_DATA, check_data, check_settings, format_call, load_data
+
+log = logging.getLogger(__name__)
+
+_ERRORS = (ValueError, TypeError, traitlets.TraitError)
+
+
+class Playground:
+    """The experiment panel; ``playground(...)`` builds one. See the module docstring.
+
+    Widgets: ``widget`` (the root, displayed when the panel is), ``controls`` (name -> widget),
+    ``play_button``, ``step_button``, ``reset_button``, ``status``, ``message``, ``image``,
+    ``neurons_toggle`` and ``neurons`` (one image per hidden unit), ``replay``, ``code``.
+    State: ``live`` (the ``LiveRun`` shown), and its ``history``, ``model``, ``x``, ``y``.
+    """
+
+    def __init__(self, controls=None, *, data=None, resolution: int = RESOLUTION, autorun: bool = True,
+                 neuron_maps: bool = False, **settings):
+        names = check_controls(controls)
+        self._own = None if data is None else check_data(data)
+        if self._own is not None:
+            clash = [n for n in ("dataset", "noise", "test") if n in names or n in settings]
+            if clash:
+                raise ValueError(f"data=(x, y) replaces the data set: leave {', '.join(clash)} out "
+                                 f"(pass data=(x, y, x_test, y_test) for held-out points).")
+            settings["dataset"], settings["test"] = YOUR_DATA, self._own.x_test is not None
+        initial = check_settings(settings)          # a notebook's own settings: errors raise here
+        # Settings that are not controls stay fixed; lr=None keeps following the optimizer's default,
+        # output_activation=None the activation.
+        self._fixed = {k: settings.get(k, DEFAULTS[k]) if k in ("lr", "output_activation") else initial[k]
+                       for k in DEFAULTS if k not in names}
+        self._lr_exact = initial["lr"]
+        self.live = None
+        self.last_error = None
+        self._quiet = 0
+        self._replay_cache = {}
+        self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
+        self._canvas = PanelCanvas(resolution=resolution)
+        self._player = Player(self._on_frame)
+        self.controls = {n: make_control(n, initial[n]) for n in names}
+        view.build(self, neuron_maps)
+        if autorun:
+            self.run()
+
+    # ---- display and state ---------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self):
+        return f"Playground(controls={tuple(self.controls)}, settings={self.settings()})"
+
+    history = property(lambda self: None if self.live is None else self.live.history())
+    model = property(lambda self: None if self.live is None else self.live.model)
+    x = property(lambda self: None if self.live is None else self.live.x)
+    y = property(lambda self: None if self.live is None else self.live.y)
+    playing = property(lambda self: self._player.playing)
+
+    @property
+    def code_text(self) -> str:
+        """The reproducing call of the run shown, as plain text ("" before the first run)."""
+        return "" if self.live is None else format_call(self.live.settings)
+
+    def settings(self) -> dict:
+        """The current settings (the controls' values and the fixed ones), not yet checked."""
+        s = {k: (self._control_value(k) if k in self.controls else self._fixed[k]) for k in DEFAULTS}
+        return s
+
+    def _control_value(self, name):
+        value = self.controls[name].value
+        if name == "lr":
+            # The slider's value rounded as its readout shows it (".1e": 0.0316... -> 0.032), so the
+            # call shown is the one that ran; the initial value is kept exact.
+            value = float(value)
+            if not math.isclose(value, self._lr_exact, rel_tol=1e-9):
+                value = float(format(value, LR_FORMAT))
+        return value
+
+    def _apply(self, changes: dict):
+        """Merge ``changes`` into the settings; controls get the new values without starting runs."""
+        s = check_settings({**self.settings(), **changes})
+        for k in changes:
+            if k not in self.controls:
+                self._fixed[k] = None if k in ("lr", "output_activation") and changes[k] is None else s[k]
+                continue
+            with view.quietly(self):
+                view.set_control(self.controls[k], k, s[k])
+            if k == "lr":
+                self._lr_exact = s[k]
+
+    def _new_run(self, changes=None) -> LiveRun:
+        if changes:
+            self._apply(changes)
+        s = check_settings(self.settings())
+        data = load_data(s, self._own)
+        model = MLP((data.x.shape[1], *s["hidden"], 1), activation=s["activation"],
+                    output_activation=s["output_activation"], seed=s["seed"], init=s["init"])
+        run = LiveRun(model, data.x, data.y, epochs=s["epochs"], optimizer=get_optimizer(s["optimizer"], s["lr"]),
+                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test)
+        run.settings = s
+        self.last_error = None
+        view.clear_message(self)
+        with self._lock:
+            self._canvas.start(data.x, data.y, data.x_test, data.y_test, epochs=s["epochs"])
+            self.live, self._replay_cache = run, {}
+        return run
+
+    # ---- what the buttons and controls do ------------------------------------------------------
+    def run(self, **changes):
+        """Train a whole run with the current settings (updated by ``changes``, e.g. ``lr=0.1``) in
+        this thread, and show its final state. Returns the History, or None if the settings were
+        invalid (the message box says why). Never raises."""
+        self._player.stop()
+        run = self._guarded(self._new_run, changes)
+        if run is None:
+            return None
+        self._guarded(run.advance, run.epochs)
+        self._guarded(self._draw, run, True)
+        return self.history
+
+    def play(self, restart: bool = False, **changes):
+        """Play in the worker thread: the paused run from where it stopped, or (after a finished run,
+        with ``changes`` or ``restart``) a new run from epoch 0. Returns at once."""
+        if changes or restart or self.live is None or self.live.done:
+            self._player.stop()
+            if self._guarded(self._new_run, changes) is None:
+                return
+        self._player.play(self.live)
+        view.show_playing(self, True)
+
+    def pause(self):
+        """Stop the worker after its chunk; the run stays where it is (Play resumes it)."""
+        self._player.stop()
+        if self.live is not None:
+            self._guarded(self._draw, self.live, True)
+
+    def step(self):
+        """Pause, then train one snapshot interval (``epochs // 50`` epochs) and show it."""
+        self._player.stop()
+        if self.live is None or self.live.done:
+            if self._guarded(self._new_run) is None:
+                return
+        self._guarded(self.live.advance, self.live.every)
+        self._guarded(self._draw, self.live, True)
+
+    def reset(self):
+        """Stop, and start again at epoch 0 with the current settings (shown, not trained)."""
+        self._player.stop()
+        run = self._guarded(self._new_run)
+        if run is not None:
+            self._guarded(self._draw, run, True)
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait for the run being played to finish; True if it did within ``timeout`` seconds."""
+        return self._player.wait(timeout)
+
+    def show_epoch(self, epoch: int):
+        """Draw the state after ``epoch`` updates (the nearest snapshot) without retraining; returns
+        the epoch shown, the replay slider moves there. Never raises."""
+        return self._guarded(view.show_snapshot, self, epoch)
+
+    # ---- drawing ---------------------------------------------------------------------------------
+    def _on_frame(self, run, final):
+        """Called by the worker after each chunk."""
+        if run is self.live:
+            self._guarded(self._draw, run, final)
+
+    def _draw(self, run, final: bool):
+        with self._lock:
+            if run is not self.live:
+                return
+            view.draw(self, run, final and not self._player.playing or run.done)
+
+    def _guarded(self, fn, *args):
+        try:
+            return fn(*args)
+        except _ERRORS as exc:
+            view.show_error(self, str(exc))
+        except Exception as exc:  # a bug, not a setting: still no traceback in the notebook
+            log.exception("backprop_lab playground: unexpected error")
+            view.show_error(self, f"Unexpected error ({type(exc).__name__}): {exc}")
+        return None
+
+
+def playground(controls=None, *, data=None, **settings) -> Playground:
+    """An experiment panel showing ``controls``, trained once with these settings; display it in a cell.
+
+    ``controls``: names from ``CONTROLS`` ("dataset", "lr", "hidden", "activation", "optimizer",
+    "loss", "epochs", "seed", "init", "noise", "test"), in the order given (None: all). The other
+    settings stay fixed at the values given; their defaults are ``DEFAULTS`` (the lab's 2-10-10-1
+    sigmoid network, GD at its default lr, MSE, 2000 epochs, seed 0, on "xor"). ``data=(x, y)``
+    (or ``(x, y, x_test, y_test)``) trains on points of your own instead of a data set.
+    ``neuron_maps=True`` opens the neuron maps; ``resolution`` sets the boundary image's grid.
+    Unknown names or invalid settings raise ``ValueError``/``TypeError`` here; afterwards the panel
+    shows problems in its message box.
+    """
+    return Playground(controls, data=data, **settings)

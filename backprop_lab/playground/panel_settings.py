@@ -1,0 +1,110 @@
+"""A playground run's settings: their defaults, one check that normalises them, the data they name,
+and the one-line ``backprop_lab`` call that reproduces the run.
+
+How the settings map onto the package (``format_call`` writes exactly this call)::
+
+    bl.train(bl.MLP((2, *hidden, 1), activation=activation, output_activation=<see below>, seed=seed,
+                    init=init),
+             *bl.load_dataset(dataset, seed=seed, noise=noise), epochs=epochs, lr=lr, optimizer=optimizer,
+             loss=loss)
+
+* ``activation`` follows every hidden layer; the output activation is ``output_activation`` if one
+  is given, otherwise "sigmoid", except that ``activation="none"`` means no activation anywhere
+  (``settings.resolve_output_activation``).
+* ``seed`` seeds the weight draw, the data set and its noise (the XOR set itself has no randomness).
+* ``lr=None`` takes the optimizer's default (``settings.resolve_lr``); the call shows the value used.
+* ``test=True`` also draws held-out points (``bl.load_test_set``), measured but never trained on.
+* Data of your own (``playground(data=(x, y))``) replaces ``dataset``, ``noise`` and ``test``: the
+  call then reads ``bl.train(..., x, y, ...)``, and ``data=(x, y, x_test, y_test)`` brings held-out points.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import settings as rules
+from ..data import load_dataset, load_test_set
+from ..validation import check_xy
+
+#: The settings of a run and their defaults (the lab's network, on the XOR set).
+DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sigmoid",
+            "output_activation": None, "optimizer": "gd", "loss": "mse", "epochs": 2000, "seed": 0,
+            "init": "normal", "noise": 0.0, "test": False}
+
+#: What the dataset setting reads when the data are the user's own.
+YOUR_DATA = "your data"
+
+
+def check_settings(settings: dict) -> dict:
+    """Validate one run's settings; return them normalised: canonical names, ``lr`` and
+    ``output_activation`` resolved. Missing keys take ``DEFAULTS``. Raises ``ValueError`` /
+    ``TypeError`` with the package's messages; a loss that does not fit the output activation (BCE
+    without a sigmoid output) is refused here, before training."""
+    unknown = sorted(set(settings) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; valid settings are: "
+                         f"{', '.join(DEFAULTS)}.")
+    given = {**DEFAULTS, **settings}
+    s = {k: (given[k] if k in ("test", "dataset") else rules.setting(k, given[k])) for k in DEFAULTS}
+    s["dataset"] = given["dataset"] if given["dataset"] == YOUR_DATA else rules.setting("dataset", given["dataset"])
+    if not isinstance(given["test"], (bool, np.bool_)):
+        raise TypeError(f"test must be True (draw held-out points) or False; got {given['test']!r}.")
+    s["test"] = bool(given["test"])
+    s["lr"] = rules.resolve_lr(s["optimizer"], s["lr"])
+    s["output_activation"] = rules.resolve_output_activation(s["activation"], s["output_activation"])
+    rules.check_loss_fits(s["loss"], s["output_activation"])
+    return s
+
+
+class Data(NamedTuple):
+    """Training points x (N, d), y (N, 1) and held-out x_test, y_test (or None)."""
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+
+def check_data(data) -> Data:
+    """The user's ``data=(x, y)`` or ``(x, y, x_test, y_test)``, checked (2-D points, (N, 1) labels)."""
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
+        raise TypeError("data must be a pair (x, y) of points (N, 2) and labels (N, 1), or (x, y, x_test, y_test) "
+                        "with held-out points as well.")
+    x, y = check_xy(data[0], data[1], n_features=2, n_outputs=1)
+    if len(data) == 2:
+        return Data(x, y)
+    x_test, y_test = check_xy(data[2], data[3], n_features=2, n_outputs=1)
+    return Data(x, y, x_test, y_test)
+
+
+def load_data(s: dict, own: Data | None = None) -> Data:
+    """The points of the (normalised) settings ``s``: the user's own data if given, else the data
+    set with its noise, plus held-out points when ``s["test"]``."""
+    if own is not None:
+        return own
+    x, y = load_dataset(s["dataset"], seed=s["seed"], noise=s["noise"])
+    if not s["test"]:
+        return Data(x, y)
+    return Data(x, y, *load_test_set(s["dataset"], seed=s["seed"], noise=s["noise"]))
+
+
+def format_call(settings: dict) -> str:
+    """The ``backprop_lab`` call (``import backprop_lab as bl``) that reproduces a run: one line, and
+    a second that draws the held-out points when ``test`` is on."""
+    s = check_settings(settings)
+    mlp = f'bl.MLP({(2, *s["hidden"], 1)!r}, activation="{s["activation"]}"'
+    if s["output_activation"] != "sigmoid":
+        mlp += f', output_activation="{s["output_activation"]}"'
+    mlp += f', seed={s["seed"]}'
+    mlp += ")" if s["init"] == "normal" else f', init="{s["init"]}")'
+    if s["dataset"] == YOUR_DATA:
+        data = "x, y"
+    else:
+        noise = f', noise={s["noise"]!r}' if s["noise"] else ""
+        data = f'*bl.load_dataset("{s["dataset"]}", seed={s["seed"]}{noise})'
+    call = (f'bl.train({mlp}, {data}, epochs={s["epochs"]}, lr={float(s["lr"])!r}, '
+            f'optimizer="{s["optimizer"]}", loss="{s["loss"]}")')
+    if s["test"] and s["dataset"] != YOUR_DATA:        # the held-out points: measured, never trained on
+        noise = f', noise={s["noise"]!r}' if s["noise"] else ""
+        call += f'\nx_test, y_test = bl.load_test_set("{s["dataset"]}", seed={s["seed"]}{noise})'
+    return call
