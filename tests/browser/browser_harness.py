@@ -151,11 +151,14 @@ LAB_SETTINGS = {
 class JupyterLabServer:
     """``jupyter lab`` serving ``root_dir``; its own config, settings and runtime under ``work_dir``."""
 
-    def __init__(self, root_dir: Path, work_dir: Path, log_path: Path, repo_root: Path):
+    def __init__(self, root_dir: Path, work_dir: Path, log_path: Path, repo_root: Path, settings=None):
         self.root_dir = Path(root_dir)
         self.work_dir = Path(work_dir)
         self.log_path = Path(log_path)
         self.repo_root = Path(repo_root)
+        # User settings (``LAB_SETTINGS`` by default); ``{}`` leaves JupyterLab's defaults, with only the
+        # environment's own overrides (what ``make lab`` installs into the venv), as a student has them.
+        self.settings = LAB_SETTINGS if settings is None else settings
         self.token = secrets.token_hex(24)
         self.port = None
         self.proc = None
@@ -177,7 +180,7 @@ class JupyterLabServer:
             path = self.work_dir / sub
             path.mkdir(parents=True, exist_ok=True)
             env[var] = str(path)
-        for rel, content in LAB_SETTINGS.items():
+        for rel, content in self.settings.items():
             path = self.work_dir / "settings" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(content), encoding="utf-8")
@@ -450,9 +453,24 @@ class NotebookPage:
         return timing
 
     def wait_settled(self, timeout: float = REDRAW_TIMEOUT):
-        """After a redraw: the Train button is enabled again and the kernel is idle (run finished)."""
-        self.panel.locator(".bl-train:not([disabled])").wait_for(timeout=timeout * 1000)
+        """After a redraw: the live run has finished (the panel drops its ``bl-running`` class when the
+        final frame is drawn) and the kernel is idle."""
+        self.page.locator(".bl-playground:not(.bl-running)").wait_for(timeout=timeout * 1000)
         self.wait_kernel_idle(timeout)
+
+    def record_frames(self):
+        """Start recording every change of the plot image's src (performance.now(), ms) in the page."""
+        self.panel.evaluate("""root => {
+            const img = root.querySelector('.bl-image');
+            const rec = {changes: [], src0: img.getAttribute('src')};
+            new MutationObserver(() => rec.changes.push(performance.now()))
+                .observe(img, {attributes: true, attributeFilter: ['src']});
+            window.__blFrames = rec;
+        }""")
+
+    def frames(self) -> list:
+        """The times (ms, performance.now()) of the src changes recorded since ``record_frames``."""
+        return self.page.evaluate("() => window.__blFrames.changes")
 
     def ready(self):
         """For a test: this notebook's Run All succeeded, and its panel is shown (scrolled into view)."""

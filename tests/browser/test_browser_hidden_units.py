@@ -28,7 +28,8 @@ def test_panel_renders_after_run_all(nb, artifacts):
     assert 'bl.MLP((2, 10, 10, 1), activation="sigmoid", seed=0), *bl.load_dataset("xor", seed=0)' in nb.code_text()
     assert not nb.message().is_visible()
     assert nb.panel.locator(".bl-control-dataset select").input_value() == "xor"
-    assert nb.panel.locator(".bl-control-hidden .noUi-handle").count() == 2   # one slider per hidden layer
+    assert nb.panel.locator(".bl-hidden-layers .widget-readout").inner_text() == "2"
+    assert nb.panel.locator(".bl-hidden-units:visible").count() == 2   # one units slider per hidden layer
     assert nb.panel.locator(".bl-control-seed input").input_value() == "0"
 
     shot = artifacts / "playground-07.png"
@@ -57,7 +58,7 @@ def test_dataset_dropdown(nb, record_timing):
 
 def test_hidden_units_slider_with_the_keyboard(nb, record_timing):
     src, status = nb.image_src(), nb.status_text()
-    first = nb.panel.locator(".bl-control-hidden .widget-slider").first
+    first = nb.panel.locator(".bl-hidden-units").first
     timing = nb.press_key_on(first.locator(".noUi-handle"), "Home")
     record_timing(NAME, "hidden", "keyboard Home (layer 1: 10 -> 1)", timing)
 
@@ -81,4 +82,33 @@ def test_seed_typed_in(nb, record_timing):
     assert nb.image_src() != src
     assert nb.status_text() != status
     assert "seed=3)" in nb.code_text()
+    assert nb.widget_errors() == []
+
+
+def test_a_slider_moved_during_the_animation_restarts_it(nb, record_timing):
+    """TensorFlow Playground's behaviour: the panel trains live, and a control moved while it does
+    cancels that run and starts the new one at once; frames keep coming, then the final image."""
+    units = nb.panel.locator(".bl-hidden-units").first
+    handle = units.locator(".noUi-handle")
+    nb.record_frames()
+    handle.focus()
+    started = nb.arm_redraw("keydown")
+    nb.page.keyboard.press("End")                      # 1 -> 32 units: a longer run to interrupt
+    timing = nb.wait_redraw(started)
+    record_timing(NAME, "hidden", "keyboard End during nothing (1 -> 32)", timing)
+    running = nb.page.evaluate("() => document.querySelector('.bl-playground').classList.contains('bl-running')")
+    handle.focus()
+    nb.page.keyboard.press("ArrowLeft")                # 32 -> 31 while the first run is still animating
+    nb.wait_settled()
+    frames = nb.frames()
+
+    assert units.locator(".widget-readout").inner_text() == "31"
+    assert "bl.MLP((2, 31, 10, 1)," in nb.code_text()
+    assert nb.status_text().startswith("Accuracy:"), nb.status_text()
+    # frames of the first run, then of the second, then its final image: at least three src changes
+    assert len(frames) >= 3, frames
+    assert running, "the first run had already finished when the second key was pressed"
+    final = nb.image_src()
+    nb.page.wait_for_timeout(500)
+    assert nb.image_src() == final                     # nothing draws after the final frame
     assert nb.widget_errors() == []
