@@ -94,7 +94,7 @@ class PanelCanvas:
         bx.set_ylabel("x₂")
         # Every artist that changes during a run is "animated": left out of the static bitmap.
         self.train_line, = ax.plot([], [], lw=1.5, color="tab:blue", label="train", animated=True)
-        self.test_line, = ax.plot([], [], lw=1.2, ls="--", color="tab:orange", label="test", animated=True)
+        self.test_line, = ax.plot([], [], lw=1.2, ls="--", color="tab:orange", label="held-out", animated=True)
         self.cross, = ax.plot([], [], "x", color="tab:blue", ms=8, mew=2, animated=True)
         self.marker = ax.axvline(0, color="0.4", lw=1, ls="--", animated=True)
         self.legend = ax.legend(handles=[self.train_line, self.test_line], fontsize="small", loc="upper right")

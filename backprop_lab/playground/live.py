@@ -99,11 +99,13 @@ class Player:
 
     ``play(run)`` stops whatever is playing and starts ``run``; ``stop()`` cancels (waits for the
     current chunk, at most ``chunk_seconds`` or so); ``playing`` says whether a worker is running.
-    ``on_frame`` is called from the worker thread; ``final`` is True after the last chunk.
+    ``on_frame`` is called from the worker thread; ``final`` is True after the last chunk. If training
+    raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
 
-    def __init__(self, on_frame, *, chunk_seconds: float = 0.08, first_chunk: int | None = None):
+    def __init__(self, on_frame, *, chunk_seconds: float = 0.08, first_chunk: int | None = None, on_error=None):
         self.on_frame = on_frame
+        self.on_error = on_error
         self.chunk_seconds = chunk_seconds
         self.first_chunk = first_chunk
         self._thread = None
@@ -149,3 +151,5 @@ class Player:
                 chunk = max(run.every, int(self.chunk_seconds / max(per_epoch, 1e-7)) // run.every * run.every)
         except Exception as exc:  # reported by the panel; a worker must not die silently
             self.error = exc
+            if self.on_error is not None:
+                self.on_error(run, exc)

@@ -48,6 +48,8 @@ class Playground:
         names = check_controls(controls)
         self._own = None if data is None else check_data(data)
         if self._own is not None:
+            if controls is None:                    # all controls but the data set's, which your data replaces
+                names = tuple(n for n in names if n not in ("dataset", "noise", "test"))
             clash = [n for n in ("dataset", "noise", "test") if n in names or n in settings]
             if clash:
                 raise ValueError(f"data=(x, y) replaces the data set: leave {', '.join(clash)} out "
@@ -65,7 +67,7 @@ class Playground:
         self._replay_cache = {}
         self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
         self._canvas = PanelCanvas(resolution=resolution)
-        self._player = Player(self._on_frame)
+        self._player = Player(self._on_frame, on_error=self._on_error)
         self.controls = {n: make_control(n, initial[n]) for n in names}
         view.build(self, neuron_maps)
         if autorun:
@@ -153,8 +155,8 @@ class Playground:
             self._player.stop()
             if self._guarded(self._new_run, changes) is None:
                 return
+        view.show_playing(self, True)               # first: a short run may end (and say Play) at once
         self._player.play(self.live)
-        view.show_playing(self, True)
 
     def pause(self):
         """Stop the worker after its chunk; the run stays where it is (Play resumes it)."""
@@ -193,6 +195,12 @@ class Playground:
         if run is self.live:
             self._guarded(self._draw, run, final)
 
+    def _on_error(self, run, exc):
+        """Called by the worker when training raised: shown like a callback's error, and Play again."""
+        if run is self.live:
+            self._guarded(_reraise, exc)
+            view.show_playing(self, False)
+
     def _draw(self, run, final: bool):
         with self._lock:
             if run is not self.live:
@@ -208,6 +216,10 @@ class Playground:
             log.exception("backprop_lab playground: unexpected error")
             view.show_error(self, f"Unexpected error ({type(exc).__name__}): {exc}")
         return None
+
+
+def _reraise(exc):
+    raise exc
 
 
 def playground(controls=None, *, data=None, **settings) -> Playground:

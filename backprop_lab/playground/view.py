@@ -40,7 +40,7 @@ def build(panel, neuron_maps: bool):
     panel.play_button.button_style = "primary"
     panel.step_button = button("Step", "step-forward", "train one snapshot interval (epochs / 50)", "bl-step",
                                panel.step)
-    panel.reset_button = button("Reset", "undo", "back to epoch 0 with new initial weights of this seed",
+    panel.reset_button = button("Reset", "undo", "back to epoch 0: the initial weights of this seed",
                                 "bl-reset", panel.reset)
     panel.status = _with_class(widgets.HTML(""), "bl-status")
     panel.message = _with_class(widgets.HTML("", layout={"display": "none"}), "bl-message")
@@ -188,7 +188,10 @@ def _status_html(run, h, correct: int, final: bool) -> str:
 def _toggle_neurons(panel):
     panel.neurons.layout.display = None if panel.neurons_toggle.value else "none"
     if panel.neurons_toggle.value and panel.live is not None:
-        panel._guarded(_draw_neurons, panel, panel.live.model)
+        # A copy, under the drawing lock: a playing run's model is the worker's (a forward pass on it
+        # here would overwrite what its layers keep for backward).
+        with panel._lock:
+            panel._guarded(_draw_neurons, panel, copy.deepcopy(panel.live.model))
 
 
 def _draw_neurons(panel, model):
@@ -218,6 +221,8 @@ def show_error(panel, text: str, error: bool = True):
         if panel.live is not None:
             panel.status.value = ('<span style="color:#a40000">Not trained: see the message below. '
                                   'The plot shows the last run.</span>')
+        if not panel.playing:                   # e.g. a run stopped by an invalid change: the button says Play
+            show_playing(panel, False)
     panel.message.value = f'<div style="{_MESSAGE_STYLE}">{html.escape(text, quote=False)}</div>'
     panel.message.layout.display = None
 
