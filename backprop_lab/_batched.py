@@ -22,11 +22,15 @@ weights up to rounding (the tests ask for 1e-10 relative on non-chaotic runs).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
-from .activations import get_activation
+from .activations import ACTIVATIONS, get_activation
+from .layers import Linear, Parameter, parameters_to_vector
 from .losses import get_loss
-from .optim import get_optimizer
+from .model import MLP, Sequential
+from .optim import Optimizer, get_optimizer
 
 #: The element-wise definitions (activation, derivative) are called on blocks of networks of about
 #: this many elements (16 networks of 100 × 10). Measured on the dev VM (benchmarks/README.md): one
@@ -173,3 +177,123 @@ def run(batch, x, y, epochs, loss, accuracy, diverged_at, final, index):
             batch.step()
     for j, k in enumerate(index):
         final[k] = batch.flat[j].copy()
+
+
+# --- one network, for train() -----------------------------------------------------------------------
+
+@contextmanager
+def one_network(model, opt):
+    """What ``train()`` runs its loop on: a ``OneNetwork`` for a model made only of the package's own
+    layers (Linear, activation, Linear, activation, ...; an ``MLP``) stepped by an optimizer with the
+    package's ``step``; otherwise the model itself, untouched (a layer you wrote, a nested model).
+    On leaving, a ``OneNetwork`` writes its weights back into the model's own arrays."""
+    net = OneNetwork(model, opt) if OneNetwork.fits(model, opt) else None
+    try:
+        yield model if net is None else net
+    finally:
+        if net is not None:
+            net.finish()
+
+
+class OneNetwork:
+    """One network of ``Linear`` and activation layers, computed the way ``Sequential.forward`` /
+    ``backward`` and the layers compute it, with the same NumPy operations in the same order (so
+    ``train()`` gives the same numbers bit for bit, tested), minus the overhead of the teaching code:
+
+    * the parameters live in one flat vector ``flat`` (P,), laid out as ``parameters_to_vector``, and
+      ``parameters()`` is one ``Parameter`` over it, so an optimizer step is one ``Optimizer.update``
+      instead of one per array; the gradients fill the matching vector ``grad`` in place;
+    * pre-activations, dL/dz and dL/da go into arrays reused every epoch (``out=``);
+    * the first layer's dL/dx, which nothing uses, is not computed; no shape checks per call
+      (``train()`` checked x and y once).
+
+    The activations are the layers' own ``function`` / ``derivative``; the model is not changed until
+    ``finish()`` copies the weights, the last gradients and the layers' caches back into it.
+    """
+
+    @staticmethod
+    def fits(model, opt) -> bool:
+        """Can ``model`` be trained as a ``OneNetwork`` by ``opt``? Only the package's own classes,
+        exactly (not subclasses, which may compute something else), and a fresh optimizer."""
+        layers = getattr(model, "layers", None)
+        if type(model) not in (MLP, Sequential) or not layers or len(layers) % 2:
+            return False
+        linears, acts = layers[0::2], layers[1::2]
+        activations = set(ACTIVATIONS.values())
+        return (all(type(layer) is Linear for layer in linears)
+                and all(type(act) in activations for act in acts)
+                and len({id(layer) for layer in linears}) == len(linears)
+                and type(opt).step is Optimizer.step and type(opt)._state is Optimizer._state
+                and not opt.state)
+
+    def __init__(self, model, opt):
+        self.model, self.opt = model, opt
+        self.linears, self.acts = model.layers[0::2], model.layers[1::2]
+        params = model.parameters()
+        self.names = [p.name for p in params]
+        self.flat = parameters_to_vector(params)
+        self.grad = np.zeros_like(self.flat)
+        self.pieces, self.values, self.grads, start = [], [], [], 0
+        for p in params:
+            piece = slice(start, start + p.value.size)
+            self.pieces.append(piece)
+            self.values.append(self.flat[piece].reshape(p.value.shape))
+            self.grads.append(self.grad[piece].reshape(p.value.shape))
+            start = piece.stop
+        self._parameters = [Parameter("all parameters", self.flat, self.grad)]
+        self._n = None
+
+    def _buffers(self, n):
+        widths = [layer.out_features for layer in self.linears]
+        self._z = [np.empty((n, h)) for h in widths]
+        self._dz = [np.empty((n, h)) for h in widths]
+        self._da = [np.empty((n, h)) for h in widths[:-1]]
+        self._n = n
+
+    def forward(self, x):
+        """x (N, d) -> the output (N, n_out); as ``Linear.forward`` (x @ W + b) and ``Activation.forward``."""
+        if self._n != len(x):
+            self._buffers(len(x))
+        self._inputs, a = [], x
+        for i, act in enumerate(self.acts):
+            self._inputs.append(a)
+            z = np.matmul(a, self.values[2 * i], out=self._z[i])
+            z += self.values[2 * i + 1]
+            a = act.function(z)
+        self._out = a
+        return a
+
+    def backward(self, grad):
+        """Fill ``self.grad`` from dL/d(output), as ``Activation.backward`` and ``Linear.backward``."""
+        outs = self._inputs[1:] + [self._out]
+        for i in reversed(range(len(self.acts))):
+            dz = np.multiply(grad, self.acts[i].derivative(outs[i]), out=self._dz[i])
+            np.matmul(self._inputs[i].T, dz, out=self.grads[2 * i])                      # x.T @ g
+            np.add.reduce(dz, axis=0, keepdims=True, out=self.grads[2 * i + 1])         # g.sum(axis=0)
+            if i:
+                grad = np.matmul(dz, self.values[2 * i].T, out=self._da[i - 1])          # g @ W.T
+
+    def parameters(self):
+        return self._parameters
+
+    def state_dict(self):
+        return {name: v.copy() for name, v in zip(self.names, self.values)}
+
+    def finish(self):
+        """Copy the weights into the model's own arrays (in place, as the optimizer would have
+        updated them), and leave the last gradients, the layers' caches and the optimizer's state
+        per parameter name as training the model itself leaves them."""
+        for p, value in zip(self.model.parameters(), self.values):
+            p.value[...] = value
+        if self._n is not None:
+            outs = self._inputs[1:] + [self._out]
+            for linear, act, x, out in zip(self.linears, self.acts, self._inputs, outs):
+                linear._x, act._out = x, out
+        for i, linear in enumerate(self.linears):
+            linear.weight_grad, linear.bias_grad = self.grads[2 * i].copy(), self.grads[2 * i + 1].copy()
+        state = self.opt.state.pop("all parameters", None)
+        self.opt._owners.pop("all parameters", None)
+        if state is not None:
+            for p, piece in zip(self.model.parameters(), self.pieces):
+                self.opt.state[p.name] = {k: v[piece].reshape(p.value.shape).copy() for k, v in state.items()}
+                self.opt._owners[p.name] = p.value
