@@ -19,6 +19,10 @@ threads in ``sweep``.
 
 Network k follows the same formulas as ``train()`` on its own setting, so it ends with the same
 weights up to rounding (the tests ask for 1e-10 relative on non-chaotic runs).
+
+``OneNetwork`` (at the end) is what ``train()`` runs for an MLP of the package's own layers: one
+network, the layers' operations in the same order (the same numbers bit for bit), its parameters in
+one flat vector.
 """
 from __future__ import annotations
 
