@@ -218,12 +218,13 @@ def test_parameters_to_vector_and_back():
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optimizer):
-    # train() runs an MLP of the package's own layers on one flat parameter vector (_batched.OneNetwork);
-    # afterwards the layers' gradients and caches and the optimizer's state per parameter must be those
-    # of the written-out loop, to the bit.
-    x, y = bl.generate_xor_easy()
-    by_hand, via_train = bl.MLP((2, 5, 3, 1), seed=2), bl.MLP((2, 5, 3, 1), seed=2)
+@pytest.mark.parametrize("data, sizes", [("xor", (2, 5, 3, 1)), ("linear", (2, 10, 10, 1)), ("circles", (2, 4, 1))])
+def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optimizer, data, sizes):
+    # train() runs an MLP of the package's own layers on one flat parameter vector (_batched.OneNetwork,
+    # with np.dot for @); afterwards the weights, the layers' gradients and caches and the optimizer's
+    # state per parameter must be those of the written-out loop, to the bit.
+    x, y = bl.load_dataset(data, seed=0)
+    by_hand, via_train = bl.MLP(sizes, seed=2), bl.MLP(sizes, seed=2)
     opt_hand, opt_train = bl.get_optimizer(optimizer), bl.get_optimizer(optimizer)
     weight = via_train.layers[0].weight
     _manual_training(by_hand, x, y, opt_hand, 7)
