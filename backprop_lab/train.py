@@ -103,7 +103,7 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     that cannot take the model's outputs (BCE needs a sigmoid output) is refused before the first
     epoch with ``ValueError``. Each step updates the ``model.parameters()`` of that moment. (An MLP
     of the package's own layers runs the same operations on one flat parameter vector,
-    ``_batched.OneNetwork``: the same numbers, bit for bit, in about three quarters of the time.)
+    ``_batched.OneNetwork``: the same numbers, bit for bit, in about two thirds of the time.)
     ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
