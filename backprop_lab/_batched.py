@@ -226,6 +226,7 @@ class OneNetwork:
         activations = set(ACTIVATIONS.values())
         return (all(type(layer) is Linear for layer in linears)
                 and all(type(act) in activations for act in acts)
+                and all(a.out_features == b.in_features for a, b in zip(linears, linears[1:]))
                 and len({id(layer) for layer in linears}) == len(linears)
                 and type(opt).step is Optimizer.step and type(opt)._state is Optimizer._state
                 and not opt.state)
@@ -263,6 +264,7 @@ class OneNetwork:
         ``np.dot`` is ``@`` (the same BLAS call on these 2-D arrays, the same numbers: tested) with less
         overhead per call."""
         if self._n != len(x):
+            self.model.forward(x)              # once, through the layers: their checks and clear errors
             self._buffers(len(x))
         self._inputs = inputs = []
         a = x

@@ -259,3 +259,13 @@ def test_only_models_of_the_package_layers_take_the_flat_vector_path():
     used = bl.get_optimizer("momentum")
     used.step(mlp.parameters())                                 # has state: keep its per-name layout
     assert not OneNetwork.fits(mlp, used)
+
+
+def test_the_flat_vector_path_keeps_the_layers_clear_errors():
+    x, y = bl.generate_xor_easy()                                 # 2 features
+    model = bl.Sequential(bl.Linear(3, 4, seed=0), bl.Sigmoid(), bl.Linear(4, 1, seed=1), bl.Sigmoid())
+    with pytest.raises(ValueError, match=r"Linear\(3, 4\).forward\(\): x must have shape \(N, 3\)"):
+        bl.train(model, x, y, epochs=3)
+    chained_wrong = bl.Sequential(bl.Linear(2, 3, seed=0), bl.Sigmoid(), bl.Linear(4, 1, seed=1), bl.Sigmoid())
+    with pytest.raises(ValueError, match=r"Linear\(4, 1\).forward\(\): x must have shape \(N, 4\)"):
+        bl.train(chained_wrong, x, y, epochs=3)
