@@ -25,11 +25,12 @@ def sigmoid(x):
     two-branch form never exponentiates a positive number: for x >= 0 the textbook 1 / (1 + e^(-x)),
     for x < 0 the equivalent e^x / (1 + e^x). Both divide by 1 + e with e = e^(-|x|) in (0, 1]; only
     the numerator differs: 1, or e (= e^x when x < 0). The same values, bit for bit, as notebook 01's
-    ``np.where(x >= 0, 1 / (1 + e), e / (1 + e))`` (tested).
+    ``np.where(x >= 0, 1 / (1 + e), e / (1 + e))`` (tested). The numerator is the larger of e and
+    sign(x): 1 for x > 0, e for x < 0 (as sign(x) = -1 < e), and e = 1 at x = 0.
     """
     x = np.asarray(x, dtype=np.float64)
     e = np.exp(-np.abs(x))                        # e^(-|x|) in (0, 1]: never overflows
-    return np.exp(np.minimum(x, 0)) / (1 + e)     # numerator: e^0 = 1 for x >= 0, e^x = e for x < 0
+    return np.maximum(e, np.sign(x)) / (1 + e)    # numerator: 1 for x >= 0, e (= e^x) for x < 0
 
 
 class Activation(Layer):

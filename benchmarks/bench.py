@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed_reference  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
+from backprop_lab import _batched  # noqa: E402
 from backprop_lab.widgets import playground  # noqa: E402
 
 SIZES = (2, 10, 10, 1)
@@ -150,34 +151,41 @@ def bench(repeat, ref_epochs, sweep_epochs):
 
 def profile_train(epochs=1000):
     """Where train()'s time goes: cumulative stages (forward, + loss, + backward, + step = the bare
-    loop), then train() itself (+ history, accuracy, divergence check, snapshots); then cProfile."""
+    loop), on what train() runs for an MLP of the package's layers (``_batched.OneNetwork``: the
+    same formulas on one flat parameter vector) and on the teaching loop over the layers themselves
+    (what train() runs for a model with a layer of your own); then train() itself (+ history,
+    accuracy, divergence check, snapshots, over the first); then cProfile."""
     x, y = bl.generate_linear(100, seed=0)
-    model = bl.MLP(SIZES, seed=0)
-    loss_fn, opt = bl.get_loss("mse"), bl.get_optimizer("gd", 1.0)
+    loss_fn = bl.get_loss("mse")
 
-    def loop(stages):
+    def loop(stages, flat):
+        model, opt = bl.MLP(SIZES, seed=0), bl.get_optimizer("gd", 1.0)
+        net = _batched.OneNetwork(model, opt) if flat else model
         for _ in range(epochs):
-            pred = model.forward(x)
+            pred = net.forward(x)
             if stages > 1:
                 _, grad = loss_fn.value_and_grad(pred, y)
             if stages > 2:
-                model.backward(grad)
+                net.backward(grad)
             if stages > 3:
-                opt.step(model.parameters())
+                opt.step(net.parameters())
     stages = {"forward (3 × Linear + sigmoid)": 1, "loss (MSE value and gradient)": 2,
-              "backward (3 × Linear + sigmoid)": 3, "optimizer step (GD on model.parameters())": 4}
-    cases = {name: (lambda n=n: loop(n)) for name, n in stages.items()}
-    cases["train() bookkeeping (history, accuracy, checks)"] = lambda: bl.train(
-        bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
-    t = median_times(cases, 7)
-    print(f"\ntrain() profile, 2-10-10-1 sigmoid, GD: µs/epoch per stage (each stage's loop minus the "
-          f"previous one; median of 7, {epochs} epochs)")
-    previous = 0.0
-    for name, seconds in t.items():
-        us = seconds / epochs * 1e6
-        print(f"  {name:<50} {us - previous:6.1f}")
-        previous = us
-    print(f"  {'total train()':<50} {previous:6.1f}")
+              "backward (3 × Linear + sigmoid)": 3, "optimizer step (GD on net.parameters())": 4}
+    for flat, what in ((True, "OneNetwork, what train() runs for an MLP"),
+                       (False, "the layers' own forward/backward, model.parameters()")):
+        cases = {name: (lambda n=n, flat=flat: loop(n, flat)) for name, n in stages.items()}
+        if flat:
+            cases["train() bookkeeping (history, accuracy, checks)"] = lambda: bl.train(
+                bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
+        t = median_times(cases, 7)
+        print(f"\ntrain() profile, 2-10-10-1 sigmoid, GD, {what}: µs/epoch per stage (each stage's loop "
+              f"minus the previous one; median of 7, {epochs} epochs)")
+        previous = 0.0
+        for name, seconds in t.items():
+            us = seconds / epochs * 1e6
+            print(f"  {name:<50} {us - previous:6.1f}")
+            previous = us
+        print(f"  {'total train()' if flat else 'total loop':<50} {previous:6.1f}")
     prof = cProfile.Profile()
     prof.runcall(bl.train, bl.MLP(SIZES, seed=0), x, y, epochs=epochs, lr=1.0)
     out = io.StringIO()

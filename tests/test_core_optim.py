@@ -215,3 +215,57 @@ def test_parameters_to_vector_and_back():
         bl.vector_to_parameters(np.zeros(12), params)
     with pytest.raises(ValueError, match="valid names are: grad, value"):
         bl.parameters_to_vector(params, "gradient")
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("data, sizes", [("xor", (2, 5, 3, 1)), ("linear", (2, 10, 10, 1)), ("circles", (2, 4, 1))])
+def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optimizer, data, sizes):
+    # train() runs an MLP of the package's own layers on one flat parameter vector (_batched.OneNetwork,
+    # with np.dot for @); afterwards the weights, the layers' gradients and caches and the optimizer's
+    # state per parameter must be those of the written-out loop, to the bit.
+    x, y = bl.load_dataset(data, seed=0)
+    by_hand, via_train = bl.MLP(sizes, seed=2), bl.MLP(sizes, seed=2)
+    opt_hand, opt_train = bl.get_optimizer(optimizer), bl.get_optimizer(optimizer)
+    weight = via_train.layers[0].weight
+    _manual_training(by_hand, x, y, opt_hand, 7)
+    bl.train(via_train, x, y, epochs=7, optimizer=opt_train)
+    assert via_train.layers[0].weight is weight                # updated in place, as the loop does
+    for mine, theirs in zip(via_train.layers, by_hand.layers):
+        for attr in ("weight", "bias", "weight_grad", "bias_grad", "_x", "_out"):
+            if hasattr(theirs, attr):
+                np.testing.assert_array_equal(getattr(mine, attr), getattr(theirs, attr), err_msg=attr)
+    assert opt_train.t == opt_hand.t == 7
+    assert opt_train.state.keys() == opt_hand.state.keys()
+    for name, st in opt_hand.state.items():
+        for k, v in st.items():
+            np.testing.assert_array_equal(opt_train.state[name][k], v, err_msg=f"{name} {k}")
+
+
+def test_only_models_of_the_package_layers_take_the_flat_vector_path():
+    from backprop_lab._batched import OneNetwork
+    gd = bl.get_optimizer("gd")
+    mlp = bl.MLP((2, 3, 1), seed=0)
+    assert OneNetwork.fits(mlp, gd)
+    assert OneNetwork.fits(bl.Sequential(*mlp.layers), gd)
+    assert not OneNetwork.fits(bl.Sequential(bl.Sequential(*mlp.layers[:2]), *mlp.layers[2:]), gd)   # nested
+    student = bl.Sequential(StudentLinear(np.ones((2, 1)), np.zeros((1, 1))), bl.Sigmoid())
+    assert not OneNetwork.fits(student, gd)
+    assert not OneNetwork.fits(bl.Sequential(mlp.layers[0], bl.Sigmoid(), mlp.layers[0], bl.Sigmoid()), gd)
+
+    class MyGD(bl.GD):
+        def step(self, params):
+            super().step(params)
+    assert not OneNetwork.fits(mlp, MyGD(1.0))
+    used = bl.get_optimizer("momentum")
+    used.step(mlp.parameters())                                 # has state: keep its per-name layout
+    assert not OneNetwork.fits(mlp, used)
+
+
+def test_the_flat_vector_path_keeps_the_layers_clear_errors():
+    x, y = bl.generate_xor_easy()                                 # 2 features
+    model = bl.Sequential(bl.Linear(3, 4, seed=0), bl.Sigmoid(), bl.Linear(4, 1, seed=1), bl.Sigmoid())
+    with pytest.raises(ValueError, match=r"Linear\(3, 4\).forward\(\): x must have shape \(N, 3\)"):
+        bl.train(model, x, y, epochs=3)
+    chained_wrong = bl.Sequential(bl.Linear(2, 3, seed=0), bl.Sigmoid(), bl.Linear(4, 1, seed=1), bl.Sigmoid())
+    with pytest.raises(ValueError, match=r"Linear\(4, 1\).forward\(\): x must have shape \(N, 4\)"):
+        bl.train(chained_wrong, x, y, epochs=3)
