@@ -218,7 +218,8 @@ class OneNetwork:
     @staticmethod
     def fits(model, opt) -> bool:
         """Can ``model`` be trained as a ``OneNetwork`` by ``opt``? Only the package's own classes,
-        exactly (not subclasses, which may compute something else), and a fresh optimizer."""
+        exactly (not subclasses, which may compute something else), and an optimizer that is fresh or
+        holds exactly this model's state (a run continued in chunks, as the playground trains)."""
         layers = getattr(model, "layers", None)
         if type(model) not in (MLP, Sequential) or not layers or len(layers) % 2:
             return False
@@ -229,7 +230,16 @@ class OneNetwork:
                 and all(a.out_features == b.in_features for a, b in zip(linears, linears[1:]))
                 and len({id(layer) for layer in linears}) == len(linears)
                 and type(opt).step is Optimizer.step and type(opt)._state is Optimizer._state
-                and not opt.state)
+                and OneNetwork._state_fits(model, opt))
+
+    @staticmethod
+    def _state_fits(model, opt) -> bool:
+        if not opt.state:
+            return True
+        params = model.parameters()
+        return (set(opt.state) == {p.name for p in params}
+                and all(opt._owners.get(p.name) is p.value and set(opt.state[p.name]) == set(opt.state_names)
+                        for p in params))
 
     def __init__(self, model, opt):
         self.model, self.opt = model, opt
@@ -247,6 +257,12 @@ class OneNetwork:
             start = piece.stop
         self._parameters = [Parameter("all parameters", self.flat, self.grad)]
         self._n = None
+        if opt.state:       # a run continued: each parameter's state arrays, gathered into flat vectors
+            flat_state = {k: np.concatenate([opt.state[name][k].ravel() for name in self.names])
+                          for k in opt.state_names}
+            opt.state.clear()
+            opt._owners.clear()
+            opt.state["all parameters"], opt._owners["all parameters"] = flat_state, self.flat
 
     def _buffers(self, n):
         """Per layer, for N = n samples: (activation, W, b, dL/dW, dL/db, z, dL/dz, dL/da) with the
