@@ -257,8 +257,29 @@ def test_only_models_of_the_package_layers_take_the_flat_vector_path():
             super().step(params)
     assert not OneNetwork.fits(mlp, MyGD(1.0))
     used = bl.get_optimizer("momentum")
-    used.step(mlp.parameters())                                 # has state: keep its per-name layout
-    assert not OneNetwork.fits(mlp, used)
+    used.step(mlp.parameters())                  # state of exactly these parameters: a run continued, fits
+    assert OneNetwork.fits(mlp, used)
+    other = bl.MLP((2, 3, 1), seed=1)             # the same names, other arrays: not this model's state
+    assert not OneNetwork.fits(other, used)
+    bigger = bl.MLP((2, 3, 3, 1), seed=0)
+    assert not OneNetwork.fits(bigger, used)      # names it has no state for
+
+
+def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
+    """train() called again with the same model and optimizer (the playground's chunks) continues the
+    optimizer's state on the flat vector path, bit for bit as one call of the whole length."""
+    from backprop_lab import _batched
+    x, y = bl.generate_xor_easy()
+    for name in ("gd", "momentum", "adam"):
+        whole = bl.MLP((2, 5, 4, 1), seed=2)
+        h = bl.train(whole, x, y, epochs=300, optimizer=name, print_fn=None)
+        chunked, opt = bl.MLP((2, 5, 4, 1), seed=2), bl.get_optimizer(name)
+        losses = []
+        for n in (1, 49, 100, 150):
+            assert _batched.OneNetwork.fits(chunked, opt)
+            losses.append(bl.train(chunked, x, y, epochs=n, optimizer=opt, print_fn=None).loss)
+        assert np.array_equal(np.concatenate(losses), h.loss), name
+        assert all(np.array_equal(a.value, b.value) for a, b in zip(whole.parameters(), chunked.parameters())), name
 
 
 def test_the_flat_vector_path_keeps_the_layers_clear_errors():
