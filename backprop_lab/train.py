@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _batched
+from . import _one_network
 from .losses import get_loss
 from .optim import get_optimizer
 from .validation import check_positive_int, check_xy
@@ -103,7 +103,7 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     that cannot take the model's outputs (BCE needs a sigmoid output) is refused before the first
     epoch with ``ValueError``. Each step updates the ``model.parameters()`` of that moment. (An MLP
     of the package's own layers runs the same operations on one flat parameter vector,
-    ``_batched.OneNetwork``: the same numbers, bit for bit, in about two thirds of the time.)
+    ``_one_network.OneNetwork``: the same numbers, bit for bit, in about two thirds of the time.)
     ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
@@ -135,8 +135,8 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     width = len(str(epochs))
     bar = _progress_bar(epochs) if progress else None
     # ``net`` is the model itself, or, for an MLP of the package's own layers, the same formulas in
-    # the same order on one flat parameter vector (``_batched.OneNetwork``: the same numbers, faster).
-    with _batched.one_network(model, opt) as net, np.errstate(over="ignore", invalid="ignore"):
+    # the same order on one flat parameter vector (``_one_network.OneNetwork``: the same numbers, faster).
+    with _one_network.one_network(model, opt) as net, np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             pred = net.forward(x)
             value, grad = loss_fn.value_and_grad(pred, y)

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed_reference  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
-from backprop_lab import _batched  # noqa: E402
+from backprop_lab import _one_network  # noqa: E402
 from backprop_lab.widgets import playground  # noqa: E402
 
 SIZES = (2, 10, 10, 1)
@@ -151,7 +151,7 @@ def bench(repeat, ref_epochs, sweep_epochs):
 
 def profile_train(epochs=1000):
     """Where train()'s time goes: cumulative stages (forward, + loss, + backward, + step = the bare
-    loop), on what train() runs for an MLP of the package's layers (``_batched.OneNetwork``: the
+    loop), on what train() runs for an MLP of the package's layers (``_one_network.OneNetwork``: the
     same formulas on one flat parameter vector) and on the teaching loop over the layers themselves
     (what train() runs for a model with a layer of your own); then train() itself (+ history,
     accuracy, divergence check, snapshots, over the first); then cProfile."""
@@ -160,7 +160,7 @@ def profile_train(epochs=1000):
 
     def loop(stages, flat):
         model, opt = bl.MLP(SIZES, seed=0), bl.get_optimizer("gd", 1.0)
-        net = _batched.OneNetwork(model, opt) if flat else model
+        net = _one_network.OneNetwork(model, opt) if flat else model
         for _ in range(epochs):
             pred = net.forward(x)
             if stages > 1:

@@ -220,7 +220,7 @@ def test_parameters_to_vector_and_back():
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("data, sizes", [("xor", (2, 5, 3, 1)), ("linear", (2, 10, 10, 1)), ("circles", (2, 4, 1))])
 def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optimizer, data, sizes):
-    # train() runs an MLP of the package's own layers on one flat parameter vector (_batched.OneNetwork,
+    # train() runs an MLP of the package's own layers on one flat parameter vector (_one_network.OneNetwork,
     # with np.dot for @); afterwards the weights, the layers' gradients and caches and the optimizer's
     # state per parameter must be those of the written-out loop, to the bit.
     x, y = bl.load_dataset(data, seed=0)
@@ -242,7 +242,7 @@ def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optim
 
 
 def test_only_models_of_the_package_layers_take_the_flat_vector_path():
-    from backprop_lab._batched import OneNetwork
+    from backprop_lab._one_network import OneNetwork
     gd = bl.get_optimizer("gd")
     mlp = bl.MLP((2, 3, 1), seed=0)
     assert OneNetwork.fits(mlp, gd)
@@ -268,7 +268,7 @@ def test_only_models_of_the_package_layers_take_the_flat_vector_path():
 def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
     """train() called again with the same model and optimizer (the playground's chunks) continues the
     optimizer's state on the flat vector path, bit for bit as one call of the whole length."""
-    from backprop_lab import _batched
+    from backprop_lab import _one_network
     x, y = bl.generate_xor_easy()
     for name in ("gd", "momentum", "adam"):
         whole = bl.MLP((2, 5, 4, 1), seed=2)
@@ -276,7 +276,7 @@ def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
         chunked, opt = bl.MLP((2, 5, 4, 1), seed=2), bl.get_optimizer(name)
         losses = []
         for n in (1, 49, 100, 150):
-            assert _batched.OneNetwork.fits(chunked, opt)
+            assert _one_network.OneNetwork.fits(chunked, opt)
             losses.append(bl.train(chunked, x, y, epochs=n, optimizer=opt, print_fn=None).loss)
         assert np.array_equal(np.concatenate(losses), h.loss), name
         assert all(np.array_equal(a.value, b.value) for a, b in zip(whole.parameters(), chunked.parameters())), name
