@@ -6,6 +6,7 @@
   Makefile (``pytest tests -p no:nbval``) disables the nbval plugin, and pytest would then refuse
   those options as unknown. When nbval is not loaded, they are registered here as inert options so
   that command works; when nbval is loaded, nothing is added (nbval owns them).
+* ``stop_panels``: the playground tests' guard that no panel leaves a worker thread running.
 """
 import matplotlib
 
@@ -37,3 +38,28 @@ def pytest_addoption(parser, pluginmanager):
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture
+def stop_panels(monkeypatch):
+    """Every playground panel built during the test is paused when it ends, so no worker thread
+    outlives the test; yields the list of panels built. Used by the playground test files through
+    ``pytestmark = pytest.mark.usefixtures("stop_panels")``."""
+    import threading
+
+    from backprop_lab.playground.panel import Playground
+
+    made = []
+    real_init = Playground.__init__
+
+    def init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Playground, "__init__", init)
+    yield made
+    built = [p for p in made if hasattr(p, "_player")]   # a panel whose construction raised has no worker
+    for panel in built:
+        panel.pause()
+    assert not [p for p in built if p.playing]
+    assert not [t for t in threading.enumerate() if t.name == "backprop_lab playground" and t.is_alive()]

@@ -18,6 +18,7 @@ from backprop_lab import _batched
 from backprop_lab.activations import ACTIVATIONS, Activation
 from backprop_lab.losses import LOSSES, Loss
 from backprop_lab.optim import OPTIMIZERS, Optimizer
+from backprop_lab.playground.controls import make_control
 from backprop_lab.sweep import sweep
 from backprop_lab.validation import canonical_names
 
@@ -166,7 +167,7 @@ def test_registered_names_are_used_by_train_and_sweep_alike(registered):
     first = model.linear_layers()[0]
     np.testing.assert_allclose(model.layers[1].forward(X @ first.weight + first.bias),
                                np.log1p(np.exp(X @ first.weight + first.bias)), rtol=1e-12)
-    assert "softplus" in bl.widgets.canonical_names(ACTIVATIONS)    # the playground's dropdown lists it
+    assert "softplus" in make_control("activation", "sigmoid").options   # the playground's dropdown lists it
 
 
 def test_an_unknown_name_is_an_error_in_the_batched_engine_too():

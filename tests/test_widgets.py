@@ -1,20 +1,31 @@
-"""The playground panel, headless: set control values, check what the outputs hold.
+"""The playground panel, headless: build it, set control values, check what the outputs hold.
 
 No browser and no kernel: ipywidgets' Python side runs the same callbacks the front end would
-trigger (a slider release sets ``.value``, ``button.click()`` fires ``on_click``). Epochs are small
-to keep the file fast; nothing here measures time.
+trigger (a slider release sets ``.value``, ``button.click()`` fires ``on_click``). A control change
+plays the new run in a worker thread, so every test waits for it (``panel.wait()``) before looking;
+the ``stop_panels`` fixture (conftest.py) makes sure no worker outlives a test. Results are compared
+with a plain ``bl.train`` of the same settings. Epochs are small; nothing here measures time.
+This file: construction, the wiring of controls and buttons, errors, the reproducing call and the
+picture. The live behaviour (cancel, pause/step/reset, neuron maps, held-out points, your own data,
+any depth) is in test_playground_live.py.
 """
+import io
+
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import pytest
 
 import backprop_lab as bl
-import backprop_lab.widgets as blw
+from backprop_lab.playground import live as live_module
+from backprop_lab.playground import panel as panel_module
 from backprop_lab.train import History
-from backprop_lab.widgets import CONTROLS, Playground, format_call, playground, render_run
+from backprop_lab.widgets import CONTROLS, DEFAULTS, PanelCanvas, Playground, format_call, playground, render_run
+
+pytestmark = pytest.mark.usefixtures("stop_panels")
 
 EPOCHS = 200
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _descendants(widget):
@@ -23,22 +34,43 @@ def _descendants(widget):
         yield from _descendants(child)
 
 
-@pytest.fixture
-def train_calls(monkeypatch):
-    """Record the settings of every train() the panel starts (the real train still runs)."""
-    calls = []
-    real = blw.train
-
-    def counting(model, x, y, **kwargs):
-        calls.append(kwargs)
-        return real(model, x, y, **kwargs)
-
-    monkeypatch.setattr(blw, "train", counting)
-    return calls
-
-
 def _shown(html_widget):
     return html_widget.layout.display != "none" and html_widget.value != ""
+
+
+def _plain(dataset="xor", hidden=(10, 10), activation="sigmoid", output_activation="sigmoid", seed=0,
+           init="normal", noise=0.0, **train_kwargs):
+    """The run the panel should have made, written with the package directly."""
+    model = bl.MLP((2, *hidden, 1), activation=activation, output_activation=output_activation, seed=seed, init=init)
+    x, y = bl.load_dataset(dataset, seed=seed, noise=noise)
+    return bl.train(model, x, y, print_fn=None, **train_kwargs)
+
+
+def _assert_same_run(panel, expected: History):
+    """The panel's run is exactly ``expected``: every loss, accuracy, snapshot epoch and weight."""
+    got = panel.history
+    np.testing.assert_array_equal(got.loss, expected.loss)
+    np.testing.assert_array_equal(got.accuracy, expected.accuracy)
+    assert got.snapshot_epochs == expected.snapshot_epochs
+    assert got.diverged_at == expected.diverged_at
+    weights, want = panel.model.state_dict(), expected.model.state_dict()
+    assert weights.keys() == want.keys()
+    for name in want:
+        np.testing.assert_array_equal(weights[name], want[name], err_msg=name)
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Every run the panel starts, in order (a ``LiveRun`` that records itself; it trains as usual)."""
+    made = []
+
+    class Recorded(panel_module.LiveRun):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(panel_module, "LiveRun", Recorded)
+    return made
 
 
 # --- construction ----------------------------------------------------------------------------------
@@ -48,24 +80,31 @@ def test_only_the_requested_controls_exist_and_the_rest_is_fixed():
     tree = list(_descendants(panel.widget))
     assert all(w in tree for w in panel.controls.values())
     assert not any(isinstance(w, widgets.Dropdown) for w in tree)  # no dataset/activation/... menus
+    # output_activation stays None ("follow the activation"); the run resolves it
     assert panel.settings() == {"dataset": "xor", "lr": 1.0, "hidden": (4, 3), "activation": "sigmoid",
-                                "output_activation": "sigmoid", "optimizer": "gd", "loss": "mse",
-                                "epochs": EPOCHS, "seed": 0}
-    # it trained once at construction, with exactly those settings
-    assert panel.history is not None and panel.history.config["epochs"] == EPOCHS
-    assert panel.model is panel.history.model and panel.model.sizes == (2, 4, 3, 1)
-    assert panel.image.format == "png" and panel.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+                                "output_activation": None, "optimizer": "gd", "loss": "mse",
+                                "epochs": EPOCHS, "seed": 0, "init": "normal", "noise": 0.0, "test": False}
+    assert panel.live.settings["output_activation"] == "sigmoid"
+    # it trained once, completely and in this thread, at construction, with exactly those settings
+    assert not panel.playing and panel.live.done and panel.live.epoch == EPOCHS
+    _assert_same_run(panel, _plain(hidden=(4, 3), epochs=EPOCHS, lr=1.0))
+    assert panel.model.sizes == (2, 4, 3, 1)
+    assert panel.image.format == "png" and panel.image.value[:8] == PNG
     assert "Accuracy:" in panel.status.value and f"{EPOCHS} epochs" in panel.status.value
     assert not _shown(panel.message)
-    assert panel.replay.max == EPOCHS and panel.replay.value == EPOCHS
+    assert panel.replay.max == EPOCHS and panel.replay.value == EPOCHS and not panel.replay.disabled
+    assert panel.play_button.description == "Play"
 
 
 def test_all_controls_have_descriptions_classes_and_no_continuous_update():
     panel = playground(epochs=EPOCHS)
     assert tuple(panel.controls) == CONTROLS
+    assert set(CONTROLS) <= set(DEFAULTS)
     assert "bl-playground" in panel.widget._dom_classes
     for w, cls in [(panel.status, "bl-status"), (panel.message, "bl-message"), (panel.image, "bl-image"),
-                   (panel.train_button, "bl-train")]:
+                   (panel.play_button, "bl-play"), (panel.step_button, "bl-step"),
+                   (panel.reset_button, "bl-reset"), (panel.neurons_toggle, "bl-neurons-toggle"),
+                   (panel.neurons, "bl-neurons"), (panel.replay, "bl-replay"), (panel.code, "bl-code")]:
         assert cls in w._dom_classes
     for name, w in panel.controls.items():
         assert f"bl-control-{name}" in w._dom_classes
@@ -74,16 +113,25 @@ def test_all_controls_have_descriptions_classes_and_no_continuous_update():
     assert panel.controls["hidden"].description == "hidden units"
     assert isinstance(panel.controls["lr"], widgets.FloatLogSlider)
     assert panel.controls["lr"].min == -5 and panel.controls["lr"].max == 2
-    sliders = [w for w in _descendants(panel.widget) if isinstance(w, (widgets.IntSlider, widgets.FloatLogSlider))]
-    assert len(sliders) == 5 and panel.replay in sliders  # lr, 2 x hidden, epochs, replay
+    sliders = [w for w in _descendants(panel.widget)
+               if isinstance(w, (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider))]
+    hidden = panel.controls["hidden"]
+    # lr, hidden layers + one slider per possible layer (3), epochs, noise, replay
+    assert len(sliders) == 8 and panel.replay in sliders and hidden.layers in sliders
     assert all(s.continuous_update is False for s in sliders)
     assert panel.controls["seed"].continuous_update is False
-    assert isinstance(panel.train_button, widgets.Button) and panel.train_button.description == "Train"
+    assert isinstance(panel.controls["test"], widgets.Checkbox)
+    for button, text in [(panel.play_button, "Play"), (panel.step_button, "Step"), (panel.reset_button, "Reset")]:
+        assert isinstance(button, widgets.Button) and button.description == text
+    assert isinstance(panel.neurons_toggle, widgets.ToggleButton) and panel.neurons_toggle.value is False
 
 
 def test_unknown_control_names_raise_and_list_the_valid_ones():
-    with pytest.raises(ValueError, match="'learning_rate'.*valid controls are: dataset, lr, hidden"):
+    with pytest.raises(ValueError, match="'learning_rate'.*valid controls are: dataset, lr, hidden, activation, "
+                                         "optimizer, loss, epochs, seed, init, noise, test"):
         playground(controls=("learning_rate", "epochs"))
+    with pytest.raises(TypeError, match="controls must be a tuple of control names"):
+        playground(controls=3)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -94,6 +142,11 @@ def test_unknown_control_names_raise_and_list_the_valid_ones():
     ({"hidden": (10, 0)}, ValueError, r"hidden\[1\]"),
     ({"activation": "softmax"}, ValueError, "unknown activation"),
     ({"seed": -1}, ValueError, "seed must be >= 0"),
+    ({"init": "he"}, ValueError, "unknown init 'he'"),
+    ({"noise": 2.0}, ValueError, "noise is the standard deviation"),
+    ({"test": "yes"}, TypeError, "test must be True"),
+    ({"loss": "bce", "activation": "none"}, ValueError, "Use output_activation='sigmoid'"),
+    ({"colour": "red"}, ValueError, "unknown setting.*'colour'"),
 ])
 def test_invalid_fixed_settings_raise_at_construction(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -104,112 +157,140 @@ def test_the_panel_displays_as_its_root_widget():
     panel = playground(controls=("epochs",), epochs=EPOCHS)
     bundle = panel._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert repr(panel).startswith("Playground(controls=('epochs',)")
+
+
+def test_playground_is_the_class_and_autorun_false_trains_nothing():
+    assert isinstance(playground(controls=(), epochs=10), Playground)
+    panel = Playground(controls=("lr",), epochs=10, autorun=False)
+    assert panel.live is None and panel.history is None and panel.model is None and panel.code_text == ""
+    assert panel.image.value == b""
 
 
 # --- the wiring --------------------------------------------------------------------------------------
-def test_releasing_the_lr_slider_retrains_and_updates_every_output(train_calls):
+def test_releasing_the_lr_slider_retrains_and_updates_every_output(runs):
     panel = playground(controls=("lr", "epochs"), dataset="xor", lr=1.0, epochs=EPOCHS)
-    before = (panel.history, panel.image.value, panel.status.value, panel.code.value)
-    assert "lr=1.0," in panel.code_text
+    before = (panel.live, panel.image.value, panel.status.value, panel.code.value)
+    assert "lr=1.0," in panel.code_text and len(runs) == 1
     panel.controls["lr"].value = 0.1
-    assert len(train_calls) == 2
-    assert panel.history is not before[0]
+    assert panel.wait()
+    assert len(runs) == 2 and panel.live is runs[1] is not before[0]
     assert panel.history.config["lr"] == 0.1 and panel.settings()["lr"] == 0.1
-    assert panel.image.value != before[1]
-    assert panel.status.value != before[2]
+    _assert_same_run(panel, _plain(epochs=EPOCHS, lr=0.1))
+    assert panel.image.value != before[1] and panel.image.format == "png"
+    assert panel.status.value != before[2] and "Accuracy:" in panel.status.value
     assert "lr=0.1," in panel.code_text and "lr=0.1," in panel.code.value
     assert panel.code.value != before[3]
+    assert panel.play_button.description == "Play" and "bl-running" not in panel.widget._dom_classes
 
 
 def test_the_lr_used_is_the_value_the_slider_readout_shows():
     panel = playground(controls=("lr",), epochs=20, lr=0.0316)
     assert panel.history.config["lr"] == 0.0316  # the notebook's own value is kept exact
     panel.controls["lr"].value = 10 ** -1.5      # where a log-slider step lands: 0.0316227766...
+    panel.wait()
     assert panel.history.config["lr"] == 0.032   # shown as "3.2e-2" by readout_format ".1e"
     assert "lr=0.032," in panel.code_text
 
 
-def test_the_epoch_slider_replays_snapshots_without_retraining(train_calls):
+def test_the_replay_slider_shows_snapshots_without_retraining(runs):
     panel = playground(controls=("lr",), epochs=EPOCHS)
-    history, final_png, status = panel.history, panel.image.value, panel.status.value
-    assert len(train_calls) == 1
+    live, final_png, status = panel.live, panel.image.value, panel.status.value
+    assert len(runs) == 1
+    every = EPOCHS // 50                                  # train's default snapshot interval
     panel.replay.value = 61
-    assert len(train_calls) == 1 and panel.history is history
+    assert len(runs) == 1 and panel.live is live and live.epoch == EPOCHS
     assert panel.image.value != final_png
     assert panel.status.value == status
-    assert panel.replay.value in history.snapshot_epochs  # it snapped to the nearest snapshot: 60
-    assert panel.replay.value == 60
+    assert panel.replay.value == 61 // every * every      # snapped to the nearest snapshot: 60
+    assert panel.replay.value in panel.history.snapshot_epochs
     panel.replay.value = 0
     assert panel.image.value != final_png
     panel.replay.value = EPOCHS
     assert panel.image.value == final_png
-    assert len(train_calls) == 1
+    assert len(runs) == 1
 
 
 def test_the_replayed_image_is_the_snapshot_model():
     panel = playground(controls=(), epochs=EPOCHS)
-    panel.replay.value = 100
+    assert panel.show_epoch(100) == 100 and panel.replay.value == 100
     expected = render_run(panel.history.model_at(100), panel.history, panel.x, panel.y, epoch=100)
-    assert panel.image.value == expected
+    assert panel.image.format == "png" and panel.image.value == expected
 
 
-def test_the_train_button_retrains(train_calls):
+def test_the_play_button_after_a_finished_run_trains_it_again(runs):
     panel = playground(controls=("lr",), epochs=EPOCHS)
-    history = panel.history
-    panel.train_button.click()
-    assert len(train_calls) == 2 and panel.history is not history
-    assert not panel.train_button.disabled  # re-enabled after the run
+    first = panel.history
+    panel.play_button.click()
+    assert panel.wait()
+    assert len(runs) == 2 and panel.live is runs[1] and panel.live.done
+    _assert_same_run(panel, first)                    # the same settings: the same run again
+    assert panel.play_button.description == "Play"
 
 
-def test_a_panel_without_controls_still_retrains_on_the_button(train_calls):
+def test_a_panel_without_controls_still_retrains_on_the_button(runs):
     panel = playground(controls=(), epochs=EPOCHS)
     assert panel.controls == {}
-    panel.train_button.click()
-    assert len(train_calls) == 2
+    panel.play_button.click()
+    assert panel.wait()
+    assert len(runs) == 2 and panel.live.done
 
 
 def test_divergence_shows_the_packages_message_and_no_exception():
     panel = playground(controls=("lr",), dataset="linear", activation="none", lr=1.0, epochs=EPOCHS)
     h = panel.history
-    assert h.diverged and h.message
+    expected = _plain("linear", activation="none", output_activation="none", epochs=EPOCHS, lr=1.0)
+    assert expected.diverged
+    _assert_same_run(panel, expected)
+    assert h.message == expected.message
     assert panel.model.output_activation == "none"  # activation="none": no activation anywhere
     assert h.message in panel.message.value and _shown(panel.message)
-    assert "Diverged at epoch" in panel.status.value
-    assert panel.replay.max == h.epochs
+    assert f"Diverged at epoch {expected.diverged_at}" in panel.status.value
+    assert panel.replay.max == h.epochs == expected.diverged_at - 1
     panel.controls["lr"].value = 100.0
+    panel.wait()
     assert panel.history.diverged and "lr=100" in panel.message.value
     panel.controls["lr"].value = 1e-3
+    panel.wait()
     assert not panel.history.diverged
     assert not _shown(panel.message)
     assert "Accuracy:" in panel.status.value
 
 
-def test_invalid_control_values_show_a_message_not_a_traceback(train_calls):
+def test_invalid_control_values_show_a_message_not_a_traceback(runs):
     panel = playground(controls=("seed", "lr"), epochs=EPOCHS)
-    history, png = panel.history, panel.image.value
+    live, png = panel.live, panel.image.value
     panel.controls["seed"].value = -1  # a student can type any number
+    panel.wait()
     assert "seed must be &gt;= 0; got -1" in panel.message.value and _shown(panel.message)
+    assert "color:#a40000" in panel.message.value                     # the red message box
     assert panel.last_error == "seed must be >= 0; got -1."
-    assert panel.history is history and panel.image.value == png and len(train_calls) == 1
+    assert panel.live is live and panel.image.value == png and len(runs) == 1
     assert "Not trained" in panel.status.value
+    assert panel.play_button.description == "Play"
     panel.controls["seed"].value = 3  # fixing it clears the message and trains
-    assert not _shown(panel.message) and panel.history is not history
+    panel.wait()
+    assert not _shown(panel.message) and panel.live is not live and panel.live.done
     assert panel.last_error is None
+    _assert_same_run(panel, _plain(seed=3, epochs=EPOCHS, lr=bl.DEFAULT_LR["gd"]))
 
 
-def test_invalid_programmatic_settings_show_a_message_and_run_returns_none():
+def test_invalid_programmatic_settings_show_a_message_and_run_returns_none(runs):
     panel = playground(controls=("dataset", "lr"), epochs=EPOCHS)
-    history = panel.history
+    live = panel.live
     assert panel.run(dataset="nope") is None
     assert "unknown dataset 'nope'; valid names are: circles, linear, spiral, xor." in panel.message.value
-    assert panel.history is history and panel.controls["dataset"].value == "xor"
+    assert panel.live is live and panel.controls["dataset"].value == "xor"
     assert panel.run(optimizer="rmsprop") is None  # a fixed setting, refused the same way
     assert "unknown optimizer 'rmsprop'" in panel.message.value
     assert panel.run(colour="red") is None
     assert "unknown setting(s) 'colour'" in panel.message.value
+    assert len(runs) == 1
     h = panel.run(dataset="circles", lr=0.5)  # valid changes move the controls (without extra runs)
-    assert h is panel.history and panel.controls["dataset"].value == "circles"
+    assert len(runs) == 2 and not panel.playing
+    assert h.config["lr"] == 0.5 and panel.controls["dataset"].value == "circles"
     assert panel.controls["lr"].value == 0.5 and not _shown(panel.message)
+    _assert_same_run(panel, _plain("circles", epochs=EPOCHS, lr=0.5))
 
 
 def test_an_unexpected_error_is_shown_not_raised(monkeypatch):
@@ -218,62 +299,58 @@ def test_an_unexpected_error_is_shown_not_raised(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr(blw, "train", broken)
-    panel.controls["lr"].value = 0.5  # no exception escapes the callback
+    monkeypatch.setattr(live_module, "train", broken)
+    panel.run()                        # in this thread: no exception escapes
     assert "Unexpected error (RuntimeError): something broke" in panel.message.value
-    assert not panel.train_button.disabled
+    panel.message.value = ""
+    panel.controls["lr"].value = 0.5   # in the worker thread: reported the same way, not lost
+    panel.wait()
+    assert "Unexpected error (RuntimeError): something broke" in panel.message.value
+    assert panel.play_button.description == "Play" and "bl-running" not in panel.widget._dom_classes
 
 
-def test_a_change_during_a_run_does_not_start_an_overlapping_run(monkeypatch):
-    panel = playground(controls=("lr",), epochs=EPOCHS)
-    real, seen, depth = blw.train, [], [0]
-
-    def slow_train(model, x, y, **kwargs):
-        depth[0] += 1
-        assert depth[0] == 1, "overlapping runs"
-        seen.append(kwargs["lr"])
-        if len(seen) == 1:
-            panel.controls["lr"].value = 0.25  # the student releases the slider mid-run
-        try:
-            return real(model, x, y, **kwargs)
-        finally:
-            depth[0] -= 1
-
-    monkeypatch.setattr(blw, "train", slow_train)
-    panel.controls["lr"].value = 0.5
-    assert seen == [0.5, 0.25]  # the stale run finished, then exactly one run with the latest value
-    assert panel.history.config["lr"] == 0.25 and "lr=0.25," in panel.code_text
-
-
-def test_hidden_and_activation_controls_map_onto_the_mlp(train_calls):
+def test_hidden_and_activation_controls_map_onto_the_mlp(runs):
     panel = playground(controls=("hidden", "activation", "loss", "optimizer"), epochs=EPOCHS)
     hidden = panel.controls["hidden"]
-    assert hidden.value == (10, 10) and [s.value for s in hidden.sliders] == [10, 10]
+    assert hidden.value == (10, 10) and [s.value for s in hidden.sliders[:2]] == [10, 10]
     hidden.sliders[1].value = 4  # one slider released: one run
-    assert len(train_calls) == 2 and panel.model.sizes == (2, 10, 4, 1)
+    panel.wait()
+    assert len(runs) == 2 and panel.model.sizes == (2, 10, 4, 1)
     hidden.value = (3, 5)  # both at once, programmatically: still one run
-    assert len(train_calls) == 3 and panel.model.sizes == (2, 3, 5, 1)
-    assert [s.value for s in hidden.sliders] == [3, 5]
+    panel.wait()
+    assert len(runs) == 3 and panel.model.sizes == (2, 3, 5, 1)
+    assert [s.value for s in hidden.sliders[:2]] == [3, 5]
     panel.controls["activation"].value = "tanh"
+    panel.wait()
     assert panel.model.activation == "tanh" and panel.model.output_activation == "sigmoid"
     panel.controls["activation"].value = "none"
+    panel.wait()
     assert panel.model.activation == "none" and panel.model.output_activation == "none"
     assert 'output_activation="none"' in panel.code_text
+    n = len(runs)
     panel.controls["loss"].value = "bce"       # BCE needs a sigmoid output, not "none": refused, not trained
-    assert panel.history.config["loss"] == "mse" and "Use output_activation='sigmoid'" in panel.last_error
+    panel.wait()
+    assert len(runs) == n and panel.history.config["loss"] == "mse"
+    assert "Use output_activation='sigmoid'" in panel.last_error
     panel.controls["activation"].value = "tanh"  # the output follows: a sigmoid again, and BCE trains
+    panel.wait()
     assert panel.history.config["loss"] == "bce" and panel.last_error is None
     panel.controls["optimizer"].value = "adam"  # lr not a control: it follows the optimizer's default
+    panel.wait()
     assert panel.history.config["optimizer"] == "adam" and panel.history.config["lr"] == bl.DEFAULT_LR["adam"]
+    _assert_same_run(panel, _plain(hidden=(3, 5), activation="tanh", epochs=EPOCHS, lr=bl.DEFAULT_LR["adam"],
+                                   optimizer="adam", loss="bce"))
 
 
 def test_an_explicit_output_activation_is_kept():
     panel = playground(controls=("activation",), activation="relu", output_activation="none", epochs=20)
     assert panel.model.output_activation == "none"
     panel.controls["activation"].value = "tanh"
+    panel.wait()
     assert panel.model.activation == "tanh" and panel.model.output_activation == "none"
 
 
+# --- the reproducing call --------------------------------------------------------------------------
 def test_the_code_line_reproduces_the_run():
     panel = playground(controls=("lr",), dataset="circles", hidden=(6,), activation="tanh", optimizer="momentum",
                        loss="bce", lr=0.2, epochs=EPOCHS, seed=3)
@@ -282,7 +359,7 @@ def test_the_code_line_reproduces_the_run():
                     'epochs=200, lr=0.2, optimizer="momentum", loss="bce")')
     assert code == format_call(panel.settings())
     again = eval(code, {"bl": bl})
-    np.testing.assert_array_equal(again.loss, panel.history.loss)
+    _assert_same_run(panel, again)
 
 
 def test_format_call_matches_the_issue_example():
@@ -292,7 +369,29 @@ def test_format_call_matches_the_issue_example():
         'epochs=2000, lr=1.0, optimizer="gd", loss="mse")')
 
 
-# --- render_run --------------------------------------------------------------------------------------
+def test_format_call_with_noise_init_and_held_out_points_reproduces_the_run_when_executed():
+    panel = playground(controls=(), dataset="circles", hidden=(4, 3), activation="tanh", optimizer="adam",
+                       loss="bce", lr=0.02, epochs=150, seed=5, init="xavier", noise=0.05, test=True)
+    code = panel.code_text
+    lines = code.split("\n")
+    assert len(lines) == 2 and 'init="xavier"' in lines[0] and "noise=0.05" in lines[0]
+    assert lines[1] == 'x_test, y_test = bl.load_test_set("circles", seed=5, noise=0.05)'
+    ns = {"bl": bl}
+    exec("history = " + code, ns)         # the first line's result is the run's History
+    _assert_same_run(panel, ns["history"])
+    np.testing.assert_array_equal(ns["x_test"], panel.live.x_test)
+    np.testing.assert_array_equal(ns["y_test"], panel.live.y_test)
+    # the defaults are left out of the call: no init, no noise, no second line
+    plain = format_call({"dataset": "circles", "lr": 0.02, "seed": 5})
+    assert "init" not in plain and "noise" not in plain and "\n" not in plain
+
+
+# --- the picture -----------------------------------------------------------------------------------
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
 def test_render_run_returns_a_small_png_without_touching_pyplot():
     import matplotlib.pyplot as plt
     x, y = bl.load_dataset("xor")
@@ -300,13 +399,11 @@ def test_render_run_returns_a_small_png_without_touching_pyplot():
     history = bl.train(model, x, y, epochs=50, lr=1.0)
     figures = plt.get_fignums()
     png = render_run(model, history, x, y)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[:8] == PNG
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (560, 224)  # 7 x 2.8 inches at 80 dpi
+    assert len(png) < 60_000
     assert plt.get_fignums() == figures
-    # a snapshot dict is drawn like the model holding those weights
-    assert render_run(history.snapshots[0], history, x, y, epoch=0) == render_run(
-        history.model_at(0), history, x, y, epoch=0)
     assert matplotlib.get_backend().lower() == "agg"
 
 
@@ -318,21 +415,45 @@ def test_render_run_draws_a_run_that_diverged_at_the_first_epoch():
     assert render_run(model, history, x, y)[:4] == b"\x89PNG"
 
 
-def test_playground_is_the_class():
-    assert isinstance(playground(controls=(), epochs=10), Playground)
-    assert Playground(controls=("lr",), epochs=10, autorun=False).history is None
+def _frames_of(canvas, history, x, y, epochs, x_test=None, y_test=None):
+    """Draw a run's frames at a few epochs on ``canvas`` (as the panel does while it plays); return the last."""
+    canvas.start(x, y, x_test, y_test, epochs=history.config["epochs"])
+    png = None
+    for e in epochs:
+        e = min(e, history.epochs)
+        test = None
+        if x_test is not None:
+            with np.errstate(all="ignore"):
+                test = ([0, e], [np.mean((history.model_at(k).forward(x_test) - y_test) ** 2) for k in (0, e)])
+        png = canvas.frame(history.model_at(e), history.loss[:e], test, title=f"Epoch {e}",
+                           curve_title="Learning curve" if history.diverged_at is None else "Learning curve (diverged)",
+                           diverged_at=history.diverged_at if e == history.epochs else None, fmt="png")
+    return png
 
 
 def test_a_reused_canvas_draws_exactly_what_a_fresh_one_draws():
-    # The playground keeps one RunCanvas between redraws; nothing of the previous run (its data
-    # limits, line colours, divergence title) may leak into the next picture.
-    from backprop_lab.widgets import RunCanvas
-    x, y = bl.generate_xor_easy()
-    long_run = bl.train(bl.MLP(seed=0, activation="none", output_activation="none"), x, y, epochs=50, lr=1.0,
-                        print_fn=None)
-    assert long_run.diverged
-    short_model = bl.MLP(seed=1)
-    short_run = bl.train(short_model, x, y, epochs=30, lr=0.1)
-    canvas = RunCanvas()
-    canvas.render(long_run.model, long_run, x, y)
-    assert canvas.render(short_model, short_run, x, y) == render_run(short_model, short_run, x, y)
+    # The playground keeps one PanelCanvas and blits onto it (its static part is drawn once and
+    # restored for every frame); nothing of a previous run (its loss axis, a divergence title and
+    # cross, held-out points, the legend) may leak into the next picture.
+    x, y = bl.load_dataset("linear")
+    x_test, y_test = bl.load_test_set("linear")
+    wild = bl.train(bl.MLP(seed=0, activation="none", output_activation="none"), x, y, epochs=200, lr=1.0,
+                    print_fn=None)
+    assert wild.diverged
+    xor_x, xor_y = bl.load_dataset("xor")
+    calm = bl.train(bl.MLP((2, 4, 1), seed=1), xor_x, xor_y, epochs=200, lr=1.0, print_fn=None)
+    other = bl.train(bl.MLP((2, 3, 1), seed=2), xor_x, xor_y, epochs=200, lr=0.5, print_fn=None)
+    canvas = PanelCanvas()
+    _frames_of(canvas, wild, x, y, [1, 2, 4], x_test, y_test)         # a run with held-out points
+    _frames_of(canvas, wild, x, y, [1, 2, 4])                          # same axes as the next runs
+    _frames_of(canvas, other, xor_x, xor_y, [8, 200])                  # its static bitmap may be kept
+    reused = _frames_of(canvas, calm, xor_x, xor_y, [8, 40, 120, 200])
+    fresh = _frames_of(PanelCanvas(), calm, xor_x, xor_y, [200])
+    np.testing.assert_array_equal(_pixels(reused), _pixels(fresh))
+    assert reused == fresh
+    # and within one run, a frame drawn after many others equals one drawn alone
+    mid_reused = _frames_of(canvas, calm, xor_x, xor_y, [8, 40, 120])
+    mid_fresh = _frames_of(PanelCanvas(), calm, xor_x, xor_y, [120])
+    np.testing.assert_array_equal(_pixels(mid_reused), _pixels(mid_fresh))
+    # the diverged run's picture differs (the check above can see a difference)
+    assert not np.array_equal(_pixels(_frames_of(PanelCanvas(), wild, x, y, [4])), _pixels(fresh))

@@ -63,7 +63,7 @@ class Playground:
         self._lr_exact = initial["lr"]
         self.live = None
         self.last_error = None
-        self._quiet = 0
+        self._local = threading.local()             # per thread: see _quiet
         self._replay_cache = {}
         self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
         self._canvas = PanelCanvas(resolution=resolution)
@@ -85,6 +85,9 @@ class Playground:
     x = property(lambda self: None if self.live is None else self.live.x)
     y = property(lambda self: None if self.live is None else self.live.y)
     playing = property(lambda self: self._player.playing)
+    # Non-zero while this thread sets widget values that must not start runs (view.quietly). Per thread:
+    # the worker drawing a frame must not silence a control change handled meanwhile in the kernel's thread.
+    _quiet = property(lambda self: getattr(self._local, "quiet", 0))
 
     @property
     def code_text(self) -> str:

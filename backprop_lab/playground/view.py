@@ -21,6 +21,7 @@ from .drawing import FIGSIZE, neuron_map_pngs
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
 NEURON_PX = 56                        # a neuron map's size on screen
+_BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
 
 
 def build(panel, neuron_maps: bool):
@@ -30,7 +31,7 @@ def build(panel, neuron_maps: bool):
         w.observe(lambda change: None if panel._quiet else panel.play(restart=True), names="value")
 
     def button(text, icon, tooltip, cls, action):
-        b = widgets.Button(description=text, icon=icon, tooltip=tooltip, layout={"width": "90px"})
+        b = widgets.Button(description=text, icon=icon, tooltip=tooltip, layout=_BUTTON_LAYOUT)
         b.add_class(cls)
         b.on_click(lambda _: action())
         return b
@@ -48,7 +49,7 @@ def build(panel, neuron_maps: bool):
     panel.image = _with_class(widgets.Image(format="png", layout={"width": f"{FIGSIZE[0] * DPI:.0f}px"}), "bl-image")
     panel.neurons_toggle = _with_class(widgets.ToggleButton(value=neuron_maps, description="neuron maps",
                                                             tooltip="what every hidden unit computes over the plane",
-                                                            layout={"width": "120px"}), "bl-neurons-toggle")
+                                                            layout=_BUTTON_LAYOUT), "bl-neurons-toggle")
     panel.neurons = _with_class(widgets.HBox([], layout={"display": None if neuron_maps else "none"}), "bl-neurons")
     panel._neuron_images = []
     panel.neurons_toggle.observe(lambda change: _toggle_neurons(panel), names="value")
@@ -74,12 +75,13 @@ def _with_class(w, cls):
 
 @contextlib.contextmanager
 def quietly(panel):
-    """Set widget values without their observers starting runs (they check ``panel._quiet``)."""
-    panel._quiet += 1
+    """Set widget values without their observers starting runs (they check ``panel._quiet``), in
+    this thread only (an observer runs in the thread that sets the value)."""
+    panel._local.quiet = panel._quiet + 1
     try:
         yield
     finally:
-        panel._quiet -= 1
+        panel._local.quiet -= 1
 
 
 def set_control(w, name, value):
@@ -179,9 +181,10 @@ def _status_html(run, h, correct: int, final: bool) -> str:
         n_test = len(run.y_test)
         right = round(run.test_accuracy[-1] * n_test)
         test = f" · <b>held-out: {right / n_test:.1%} ({right}/{n_test})</b>"
-    if final:
+    if run.done:
         return f"<b>Accuracy: {correct / n:.1%} ({correct}/{n})</b>{test} · final loss {loss_s} · {h.epochs} epochs"
-    return (f"Training… epoch {run.epoch}/{run.epochs} · <b>accuracy {correct / n:.1%} ({correct}/{n})</b>{test}"
+    doing = "Paused at" if final else "Training…"
+    return (f"{doing} epoch {run.epoch}/{run.epochs} · <b>accuracy {correct / n:.1%} ({correct}/{n})</b>{test}"
             f" · loss {loss_s}")
 
 
