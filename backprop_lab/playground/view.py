@@ -20,7 +20,7 @@ from .drawing import FIGSIZE, neuron_map_pngs
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
-NEURON_PX = 56                        # a neuron map's size on screen
+NEURON_PX = 44                        # a neuron map's size on screen
 _BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
 
 
@@ -50,7 +50,7 @@ def build(panel, neuron_maps: bool):
     panel.neurons_toggle = _with_class(widgets.ToggleButton(value=neuron_maps, description="neuron maps",
                                                             tooltip="what every hidden unit computes over the plane",
                                                             layout=_BUTTON_LAYOUT), "bl-neurons-toggle")
-    panel.neurons = _with_class(widgets.HBox([], layout={"display": None if neuron_maps else "none"}), "bl-neurons")
+    panel.neurons = _with_class(widgets.VBox([], layout={"display": None if neuron_maps else "none"}), "bl-neurons")
     panel._neuron_images = []
     panel.neurons_toggle.observe(lambda change: _toggle_neurons(panel), names="value")
     panel.replay = _with_class(widgets.IntSlider(value=0, min=0, max=0, description="replay epoch",
@@ -198,15 +198,17 @@ def _toggle_neurons(panel):
 
 
 def _draw_neurons(panel, model):
-    """One image per hidden unit, a column per hidden layer (TensorFlow Playground's picture)."""
+    """One image per hidden unit, a row per hidden layer (TensorFlow Playground's picture)."""
     pngs = neuron_map_pngs(model, panel.live.x)
     shape = [len(layer) for layer in pngs]
     if [len(col) for col in panel._neuron_images] != shape:      # a new architecture: new images
         panel._neuron_images = [[_with_class(widgets.Image(format="png", layout={"width": f"{NEURON_PX}px"}),
                                              "bl-neuron") for _ in layer] for layer in pngs]
         names = [layer[-1].name for layer in _hidden_groups(model)]
-        panel.neurons.children = [widgets.VBox([widgets.HTML(f"<small>layer {i + 1}<br>{name}</small>"), *col],
-                                               layout={"align_items": "center", "margin": "0 6px"})
+        # One row per hidden layer, as plot_neuron_maps draws them: the panel stays short.
+        label = {"width": "95px", "flex": "0 0 auto"}
+        panel.neurons.children = [widgets.HBox([widgets.HTML(f"<small>layer {i + 1} ({name})</small>", layout=label),
+                                                *col], layout={"align_items": "center", "flex_flow": "row wrap"})
                                   for i, (name, col) in enumerate(zip(names, panel._neuron_images))]
     for col, layer in zip(panel._neuron_images, pngs):
         for image, png in zip(col, layer):

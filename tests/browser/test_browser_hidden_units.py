@@ -95,7 +95,7 @@ def test_a_slider_moved_during_the_animation_restarts_it(nb, record_timing):
     started = nb.arm_redraw("keydown")
     nb.page.keyboard.press("End")                      # 1 -> 32 units: a longer run to interrupt
     timing = nb.wait_redraw(started)
-    record_timing(NAME, "hidden", "keyboard End during nothing (1 -> 32)", timing)
+    record_timing(NAME, "hidden", "keyboard End (1 -> 32), before ArrowLeft mid-run", timing)
     running = nb.page.evaluate("() => document.querySelector('.bl-playground').classList.contains('bl-running')")
     handle.focus()
     nb.page.keyboard.press("ArrowLeft")                # 32 -> 31 while the first run is still animating
