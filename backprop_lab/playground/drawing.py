@@ -13,6 +13,7 @@ Playground's picture), coloured like ``plot_neuron_maps``.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 
@@ -29,6 +30,7 @@ TINTS = 0.45                      # the boundary image's colours mixed with whit
 TEST_COLOR = "0.35"
 
 
+@functools.cache
 def _lut(tint: float = 1.0) -> np.ndarray:
     """The colour map as a (256, 3) uint8 table, mixed with white: tint 1 = full colour."""
     from matplotlib import colormaps
@@ -223,9 +225,10 @@ def neuron_map_pngs(model, x, resolution: int = 24) -> list[list[bytes]]:
     pngs = []
     for group, v in zip(_groups(model), values):
         lo, hi = _colour_range(group, v)
-        # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture.
-        pngs.append([encode(colour_image(unit[::-1], lo, hi, lut)) for unit in v])
+        # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
+        pngs.append([encode(rgb) for rgb in colour_image(v[:, ::-1], lo, hi, lut)])
     return pngs
+
 
 
 def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION) -> bytes:

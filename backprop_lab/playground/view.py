@@ -104,7 +104,8 @@ def draw(panel, run, final: bool):
     h = run.history()
     correct = _correct(run.model, run.x, run.y)
     test = None if run.x_test is None else (run.test_epochs, run.test_loss)
-    title = f"Epoch {run.epoch}: {correct}/{len(run.y)} correct"
+    # While it plays, the status line gives the epoch (a title's glyphs cost a quarter of a frame).
+    title = f"Epoch {run.epoch}: {correct}/{len(run.y)} correct" if final else ""
     curve_title = "Learning curve" if h.diverged_at is None else f"Learning curve (diverged at epoch {h.diverged_at})"
     picture = panel._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title,
                                   diverged_at=h.diverged_at, fmt="png" if final else "jpeg")
