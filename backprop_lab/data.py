@@ -96,13 +96,30 @@ DATASETS = {
     "spiral": lambda seed=0: generate_spiral(seed=seed),
 }
 
-#: Held-out points of each data set: the same generator with another stream of random numbers.
+#: Held-out points of each data set: the same generator with another stream of random numbers; for XOR,
+#: whose generator has no randomness, the 20 points halfway between the handout's 21 on its two diagonals.
 TEST_SETS = {
-    "linear": lambda seed=0: generate_linear(100, seed=np.random.default_rng([seed, 2])),
+    "linear": lambda seed=0: generate_linear(100, seed=_stream(seed, 2)),
     "xor": lambda seed=0: generate_xor_between(),
-    "circles": lambda seed=0: generate_circles(seed=np.random.default_rng([seed, 2])),
-    "spiral": lambda seed=0: generate_spiral(seed=np.random.default_rng([seed, 2])),
+    "circles": lambda seed=0: generate_circles(seed=_stream(seed, 2)),
+    "spiral": lambda seed=0: generate_spiral(seed=_stream(seed, 2)),
 }
+
+
+def _stream(seed, k: int):
+    """An independent generator number ``k`` for an integer ``seed`` (a ``Generator`` is used as it is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng([check_positive_int(seed, "seed", minimum=0), k])
+
+
+def noise_level(value) -> float:
+    """The standard deviation of the noise added to the points: a number from 0 to 1."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 <= float(value) <= 1:
+        raise ValueError(f"noise is the standard deviation of the jitter added to every point, a number from "
+                         f"0 to 1 (0.1 is a tenth of the unit square); got {value!r}.")
+    return float(value)
 
 
 def add_noise(x, noise: float, rng):
@@ -113,12 +130,14 @@ def add_noise(x, noise: float, rng):
 def load_dataset(name: str, seed=0, noise: float = 0.0):
     """``x, y`` of the data set ``name`` ("linear", "xor", "circles", "spiral"), drawn with ``seed``;
     ``noise`` > 0 moves every point by Gaussian jitter of that standard deviation (seeded too)."""
+    noise = noise_level(noise)
     x, y = lookup(DATASETS, name, "dataset")(seed)
-    return add_noise(x, noise, np.random.default_rng([seed, 1])), y
+    return (add_noise(x, noise, _stream(seed, 1)) if noise else x), y
 
 
 def load_test_set(name: str, seed=0, noise: float = 0.0):
-    """Held-out ``x, y`` for ``load_dataset(name, seed, noise)``: points from the same generator that
-    are not the training points (XOR: ``generate_xor_between``), with their own noise."""
+    """Held-out ``x, y`` for ``load_dataset(name, seed, noise)``, never its training points: the same
+    generator with another stream of random numbers (XOR: ``generate_xor_between``), with their own noise."""
+    noise = noise_level(noise)
     x, y = lookup(TEST_SETS, name, "dataset")(seed)
-    return add_noise(x, noise, np.random.default_rng([seed, 3])), y
+    return (add_noise(x, noise, _stream(seed, 3)) if noise else x), y

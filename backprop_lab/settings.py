@@ -9,10 +9,10 @@ and ``resolve_output_activation``.
 """
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 from .activations import ACTIVATIONS
-from .data import DATASETS
+from .data import DATASETS, noise_level
 from .layers import INITS
 from .losses import LOSSES
 from .optim import OPTIMIZERS, default_lr
@@ -28,14 +28,6 @@ def hidden_sizes(h) -> tuple:
         raise ValueError(f"a hidden setting is a tuple of layer sizes such as (10,) or (10, 10), or an int h "
                          f"for (h, h); got {h!r}.")
     return tuple(check_positive_int(s, f"hidden[{i}] (units in hidden layer {i + 1})") for i, s in enumerate(sizes))
-
-
-def noise_level(value) -> float:
-    """The standard deviation of the noise added to the points: a number from 0 to 1."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= float(value) <= 1:
-        raise ValueError(f"noise is the standard deviation of the jitter added to every point, a number from "
-                         f"0 to 1 (0.1 is a tenth of the unit square); got {value!r}.")
-    return float(value)
 
 
 def _name(table, what):

@@ -11,7 +11,7 @@ The code lives in ``backprop_lab.playground``, one idea per module:
 * ``panel_settings``: the settings, their check, the data they name, the reproducing call;
 * ``controls``: one widget per setting;
 * ``live``: a run advanced in chunks (``LiveRun``) and the worker thread that plays it (``Player``);
-* ``drawing``: the fast picture (``PanelCanvas``), neuron maps as images;
+* ``drawing``: the fast picture (``PanelCanvas``); ``images``: pictures straight from arrays (neuron maps);
 * ``view``: the widget tree and what a frame puts on it;
 * ``panel``: ``Playground`` and ``playground``, the methods the buttons call.
 """

@@ -121,3 +121,32 @@ def test_load_dataset(name, n):
     assert x.shape == (n, 2) and y.shape == (n, 1)
     x2, _ = bl.load_dataset(name.upper(), seed=0)
     np.testing.assert_array_equal(x, x2)
+
+
+def test_load_dataset_keeps_the_handouts_global_state_draw_and_takes_a_generator():
+    np.random.seed(3)
+    want = bl.generate_linear(100)                               # the handout's np.random draw
+    np.random.seed(3)
+    got, _ = bl.load_dataset("linear", seed=None)
+    np.testing.assert_array_equal(got, want[0])
+    gen_pts, _ = bl.load_dataset("linear", seed=np.random.default_rng(5))
+    np.testing.assert_array_equal(gen_pts, bl.generate_linear(100, seed=np.random.default_rng(5))[0])
+
+
+@pytest.mark.parametrize("noise", [float("nan"), -0.1, 1.5, True, "0.1"])
+def test_a_bad_noise_level_is_refused_naming_it(noise):
+    with pytest.raises(ValueError, match="noise is the standard deviation"):
+        bl.load_dataset("xor", noise=noise)
+    with pytest.raises(ValueError, match="noise is the standard deviation"):
+        bl.load_test_set("xor", noise=noise)
+
+
+def test_held_out_points_are_never_training_points_and_noise_is_seeded():
+    for name in bl.DATASETS:
+        x, _ = bl.load_dataset(name, seed=2)
+        x_test, _ = bl.load_test_set(name, seed=2)
+        assert not (x[:, None, :] == x_test[None, :, :]).all(axis=2).any(), name
+        a, _ = bl.load_dataset(name, seed=2, noise=0.1)
+        b, _ = bl.load_dataset(name, seed=2, noise=0.1)
+        np.testing.assert_array_equal(a, b)
+        assert 0.05 < np.std(a - x) < 0.15                       # jitter of standard deviation 0.1

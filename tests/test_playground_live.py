@@ -19,7 +19,7 @@ import pytest
 import traitlets
 
 import backprop_lab as bl
-from backprop_lab.playground import drawing, view
+from backprop_lab.playground import images, view
 from backprop_lab.playground import live as live_module
 from backprop_lab.playground import panel as panel_module
 from backprop_lab.playground.live import LiveRun
@@ -362,7 +362,7 @@ def _assert_maps_show(panel, activation):
         lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation, (layer.min(), layer.max()))
         for image, unit in zip(column, layer):
             assert image.format == "png" and image.value[:8] == PNG
-            expected = drawing.colour_image(unit[::-1], lo, hi, lut)    # row 0 of the picture: the top
+            expected = images.colour_image(unit[::-1], lo, hi, lut)    # row 0 of the picture: the top
             np.testing.assert_array_equal(_pixels(image.value), expected)
 
 
@@ -505,8 +505,11 @@ def test_data_of_your_own_with_held_out_points():
     ("x", {}, TypeError, r"data must be a pair \(x, y\)"),
     ((np.zeros((4, 2)),), {}, TypeError, r"data must be a pair \(x, y\)"),
     ((np.zeros((4, 2)), np.zeros(4)), {}, ValueError, r"reshape\(-1, 1\)"),
-    ((np.zeros((4, 3)), np.zeros((4, 1))), {}, ValueError, "x has 3 feature column"),
-    ((np.zeros((4, 2)), np.zeros((5, 1))), {}, ValueError, "same number of samples"),
+    ((np.zeros((4, 3)), np.zeros((4, 1))), {}, ValueError, r"x must hold points of the plane, shape \(N, 2\)"),
+    ((np.zeros((4, 2)), np.zeros((5, 1))), {}, ValueError, "x has 4 points but y has 5 labels"),
+    ((np.zeros((4, 2)), np.full((4, 1), 2.0)), {}, ValueError, "y must hold class labels 0 and 1"),
+    ((np.zeros((4, 2)), np.zeros((4, 1)), np.zeros((3, 2)), np.zeros((4, 1))), {}, ValueError,
+     "x_test has 3 points but y_test has 4 labels"),
     ((np.full((4, 2), np.nan), np.zeros((4, 1))), {}, ValueError, "NaN"),
     (None, {"controls": ("dataset", "lr")}, ValueError, "leave dataset out"),
     (None, {"dataset": "circles"}, ValueError, "leave dataset out"),
@@ -519,12 +522,16 @@ def test_bad_data_of_your_own_is_refused_clearly(data, kwargs, error, match):
         playground(data=data, **kwargs)
 
 
-def test_a_worker_error_from_your_data_is_shown_not_lost():
-    # BCE takes labels in [0, 1]; these are 0 and 2. MSE trains (at construction); the switch to
-    # BCE fails in the worker thread, and the panel must say so.
-    x, y = _my_data()
-    panel = playground(controls=("loss",), data=(x, 2 * y), epochs=EPOCHS)
-    panel.controls["loss"].value = "bce"
+def test_a_worker_error_is_shown_not_lost(monkeypatch):
+    """An error raised while the worker trains (here: a training step that fails) reaches the
+    message box, and the button says Play again."""
+    panel = playground(controls=("lr",), epochs=EPOCHS)
+
+    def failing(*args, **kwargs):
+        raise ValueError("BCELoss: target values must lie in [0, 1] (a failure planted by the test)")
+
+    monkeypatch.setattr(live_module, "train", failing)
+    panel.controls["lr"].value = 0.5
     panel.wait()
     assert "BCELoss: target values must lie in [0, 1]" in panel.message.value
     assert panel.message.layout.display != "none"
@@ -623,3 +630,28 @@ def test_frames_are_jpeg_while_playing_and_a_small_png_at_the_end():
     width, height = int.from_bytes(final[16:20], "big"), int.from_bytes(final[20:24], "big")
     assert _pixels(playing[0][1]).shape == (height, width, 3)   # JPEG frames are the same picture size
     assert all(len(w.value) < 5_000 for column in _neuron_columns(panel) for w in column)
+
+
+def test_a_replayed_epoch_is_redrawn_once_the_run_went_on():
+    """The replay picture of an epoch shows the learning curve as far as the run has trained: a
+    picture cached while paused is not reused after Play carried the run further."""
+    panel = playground(controls=("lr",), epochs=EPOCHS, autorun=False)
+    panel.reset()
+    for _ in range(5):
+        panel.step()
+    early = panel.live.every
+    paused = panel.show_epoch(early) and panel.image.value
+    panel.play()
+    assert panel.wait()
+    assert panel.show_epoch(early) == early
+    assert panel.image.value != paused                           # the curve now runs to the end
+
+
+def test_a_panel_on_your_own_data_refuses_a_data_set_change():
+    x, y = _my_data()
+    panel = playground(controls=("lr",), data=(x, y), epochs=EPOCHS)
+    history = panel.history
+    assert panel.run(dataset="xor", noise=0.2) is None
+    assert "trains on your own data" in panel.message.value and panel.history.loss.tolist() == history.loss.tolist()
+    with pytest.raises(ValueError, match="needs the points: pass data"):
+        playground(dataset="your data")

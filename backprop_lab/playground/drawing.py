@@ -1,69 +1,26 @@
-"""The playground's pictures, drawn fast enough to animate: learning curves, decision boundary, neuron maps.
+"""The playground's main picture, drawn fast enough to animate: learning curves and decision boundary.
 
 ``PanelCanvas`` keeps one figure (learning curves left, decision boundary right) with fixed axes, so
 a frame changes only its data: the static part (axes, ticks, labels, legend) is drawn once per run
 and kept as a bitmap (Agg's ``copy_from_bbox``); each frame restores that bitmap, draws the artists
-that change (``draw_artist``: the curves, the boundary image, the points, the titles) and encodes
-the pixels as PNG. The boundary image is written straight from the network's output on a grid
-(red = 0, blue = 1, the 0.5 boundary in dark grey), with no contour search. The loss axis grows by
-whole decades when a loss leaves it (the only time the static part is redrawn within a run).
-
-``neuron_map_pngs`` turns ``neurons.neuron_outputs`` into one small PNG per hidden unit (TensorFlow
-Playground's picture), coloured like ``plot_neuron_maps``.
+that change (``draw_artist``: the curves, the boundary image, the points, the boundary's title) and
+encodes the pixels: JPEG while a run plays, PNG otherwise (``images.encode``). The boundary image is
+written straight from the network's output on a grid (``images.boundary_rgb``). The loss axis grows
+by whole decades when a loss leaves it (the only time the static part is redrawn within a run).
+``render_run`` is the same picture as a plain function.
 """
 from __future__ import annotations
 
-import functools
-import io
 import math
 
 import numpy as np
 
-from ..neurons import _colour_range, _groups, input_grid, neuron_outputs
 from ..plots import DPI, _plain_log_axis
+from .images import _lut, boundary_rgb, encode
 
 FIGSIZE = (7.0, 2.8)
 RESOLUTION = 80                   # boundary image: grid points per side
-CMAP = "RdBu"                     # red = class 0 / low, blue = class 1 / high (as plot_decision_boundary)
-BOUNDARY_GREY = (60, 60, 60)
 TINTS = 0.45                      # the boundary image's colours mixed with white (as plot_decision_boundary's alpha)
-TEST_COLOR = "0.35"
-
-
-@functools.cache
-def _lut(tint: float = 1.0) -> np.ndarray:
-    """The colour map as a (256, 3) uint8 table, mixed with white: tint 1 = full colour."""
-    from matplotlib import colormaps
-    rgb = colormaps[CMAP](np.linspace(0, 1, 256))[:, :3]
-    return np.round(255 * (1 - tint + tint * rgb)).astype(np.uint8)
-
-
-def colour_image(values, lo: float, hi: float, lut) -> np.ndarray:
-    """values (H, W) mapped onto ``lut`` over [lo, hi] -> (H, W, 3) uint8 (NaN: the middle colour)."""
-    scaled = (np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2) - lo) / (hi - lo)
-    return lut[np.clip(scaled * 255 + 0.5, 0, 255).astype(np.intp)]
-
-
-def boundary_rgb(z, lut) -> np.ndarray:
-    """The decision boundary picture of the output z (H, W): tinted colours, with the pixels where the
-    class (z > 0.5) changes from a neighbour's drawn dark grey. Returns (H, W, 3) uint8."""
-    rgb = colour_image(np.clip(z, 0, 1), 0.0, 1.0, lut)
-    cls = z > 0.5
-    edge = np.zeros(cls.shape, dtype=bool)
-    edge[:, 1:] |= cls[:, 1:] != cls[:, :-1]
-    edge[1:, :] |= cls[1:, :] != cls[:-1, :]
-    rgb[edge] = BOUNDARY_GREY
-    return rgb
-
-
-def encode(rgb, fmt: str = "png") -> bytes:
-    """An (H, W, 3) uint8 array as PNG bytes, or with ``fmt="jpeg"`` as JPEG (quality 90): about ten
-    times faster to encode (0.7 against 7 ms for a frame), for the frames of an animation."""
-    from PIL import Image
-    buf = io.BytesIO()
-    options = {"quality": 90} if fmt == "jpeg" else {"compress_level": 1}
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format=fmt, **options)
-    return buf.getvalue()
 
 
 class PanelCanvas:
@@ -213,22 +170,9 @@ def _class_colours(y):
     return np.where(np.asarray(y)[:, 0] > 0.5, "tab:blue", "tab:red")
 
 
-def neuron_map_pngs(model, x, resolution: int = 24) -> list[list[bytes]]:
-    """One PNG per unit of every layer of ``model`` except the output, over the plane around x (N, 2).
-
-    Returns a list per hidden layer of PNG bytes, one per unit, coloured red (low) to blue (high) over
-    the activation's range (sigmoid 0 to 1) or, if unbounded, the layer's own range on the grid.
-    """
-    grid, _ = input_grid(x, resolution)
-    values = neuron_outputs(model, grid)[:-1]                    # the hidden layers: (n_units, res, res)
-    lut = _lut()
-    pngs = []
-    for group, v in zip(_groups(model), values):
-        lo, hi = _colour_range(group, v)
-        # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
-        pngs.append([encode(rgb) for rgb in colour_image(v[:, ::-1], lo, hi, lut)])
-    return pngs
-
+def curve_title(diverged_at) -> str:
+    """The learning curve's title: it says where a run diverged."""
+    return "Learning curve" if diverged_at is None else f"Learning curve (diverged at epoch {diverged_at})"
 
 
 def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION) -> bytes:
@@ -243,7 +187,5 @@ def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION
     with np.errstate(all="ignore"):
         correct = int(np.count_nonzero((model.forward(x) > 0.5) == (np.asarray(y) > 0.5)))
     shown = history.epochs if epoch is None else epoch
-    curve_title = ("Learning curve" if history.diverged_at is None
-                   else f"Learning curve (diverged at epoch {history.diverged_at})")
     return canvas.frame(model, history.loss, epoch=epoch, title=f"Epoch {shown}: {correct}/{len(y)} correct",
-                        curve_title=curve_title, diverged_at=history.diverged_at)
+                        curve_title=curve_title(history.diverged_at), diverged_at=history.diverged_at)

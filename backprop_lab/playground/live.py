@@ -65,8 +65,8 @@ class LiveRun:
         self.accuracy[start:start + done] = h.accuracy
         self.epoch += done
         for e, w in zip(h.snapshot_epochs[1:], h.snapshots[1:]):
+            self.snapshots.append(w)                  # weights first: a reader takes the epochs' length
             self.snapshot_epochs.append(start + e)
-            self.snapshots.append(w)
             self._measure_test(start + e, w)
         if h.diverged:
             self.diverged_at = start + h.diverged_at

@@ -32,6 +32,7 @@ from .panel_settings import DEFAULTS, YOUR_DATA, check_data, check_settings, for
 log = logging.getLogger(__name__)
 
 _ERRORS = (ValueError, TypeError, traitlets.TraitError)
+_DATA_SETTINGS = ("dataset", "noise", "test")      # what data=(x, y) of your own replaces
 
 
 class Playground:
@@ -49,12 +50,14 @@ class Playground:
         self._own = None if data is None else check_data(data)
         if self._own is not None:
             if controls is None:                    # all controls but the data set's, which your data replaces
-                names = tuple(n for n in names if n not in ("dataset", "noise", "test"))
-            clash = [n for n in ("dataset", "noise", "test") if n in names or n in settings]
+                names = tuple(n for n in names if n not in _DATA_SETTINGS)
+            clash = [n for n in _DATA_SETTINGS if n in names or n in settings]
             if clash:
                 raise ValueError(f"data=(x, y) replaces the data set: leave {', '.join(clash)} out "
                                  f"(pass data=(x, y, x_test, y_test) for held-out points).")
             settings["dataset"], settings["test"] = YOUR_DATA, self._own.x_test is not None
+        elif settings.get("dataset") == YOUR_DATA:
+            raise ValueError(f"dataset={YOUR_DATA!r} needs the points: pass data=(x, y) (and no dataset).")
         initial = check_settings(settings)          # a notebook's own settings: errors raise here
         # Settings that are not controls stay fixed; lr=None keeps following the optimizer's default,
         # output_activation=None the activation.
@@ -111,6 +114,10 @@ class Playground:
 
     def _apply(self, changes: dict):
         """Merge ``changes`` into the settings; controls get the new values without starting runs."""
+        own = sorted(set(changes) & set(_DATA_SETTINGS)) if self._own is not None else []
+        if own:
+            raise ValueError(f"this panel trains on your own data (data=...), so {', '.join(own)} cannot change; "
+                             f"build a new panel with dataset=... instead.")
         s = check_settings({**self.settings(), **changes})
         for k in changes:
             if k not in self.controls:
@@ -208,7 +215,9 @@ class Playground:
         with self._lock:
             if run is not self.live:
                 return
-            view.draw(self, run, final and not self._player.playing or run.done)
+            # A PNG for the finished run, or for one stopped (paused, stepped); JPEG frames while playing.
+            stopped = final and not self._player.playing
+            view.draw(self, run, stopped or run.done)
 
     def _guarded(self, fn, *args):
         try:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import settings as rules
 from ..data import load_dataset, load_test_set
-from ..validation import check_xy
+from ..validation import as_2d_array
 
 #: The settings of a run and their defaults (the lab's network, on the XOR set).
 DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sigmoid",
@@ -66,15 +66,29 @@ class Data(NamedTuple):
 
 
 def check_data(data) -> Data:
-    """The user's ``data=(x, y)`` or ``(x, y, x_test, y_test)``, checked (2-D points, (N, 1) labels)."""
+    """The user's ``data=(x, y)`` or ``(x, y, x_test, y_test)``, checked: points of the plane (N, 2),
+    labels (N, 1) that are 0 or 1, as many labels as points."""
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
         raise TypeError("data must be a pair (x, y) of points (N, 2) and labels (N, 1), or (x, y, x_test, y_test) "
                         "with held-out points as well.")
-    x, y = check_xy(data[0], data[1], n_features=2, n_outputs=1)
-    if len(data) == 2:
-        return Data(x, y)
-    x_test, y_test = check_xy(data[2], data[3], n_features=2, n_outputs=1)
-    return Data(x, y, x_test, y_test)
+    names = ("x", "y", "x_test", "y_test")[:len(data)]
+    checked = []
+    for x_name, y_name, x, y in zip(names[0::2], names[1::2], data[0::2], data[1::2]):
+        x = as_2d_array(x, x_name)
+        if x.shape[1] != 2:
+            raise ValueError(f"{x_name} must hold points of the plane, shape (N, 2), because the panel draws the "
+                             f"input plane; got shape {x.shape}.")
+        if np.ndim(y) == 1:
+            raise ValueError(f"{y_name} has shape {np.shape(y)} but labels must have shape (N, 1); pass "
+                             f"{y_name}.reshape(-1, 1).")
+        y = as_2d_array(y, y_name, 1)
+        if len(y) != len(x):
+            raise ValueError(f"{x_name} has {len(x)} points but {y_name} has {len(y)} labels; one label per point.")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"{y_name} must hold class labels 0 and 1 (the panel counts an output above 0.5 as "
+                             f"class 1); got values {np.unique(y)[:5].tolist()}. Map your classes to 0 and 1 first.")
+        checked += [x, y]
+    return Data(*checked)
 
 
 def load_data(s: dict, own: Data | None = None) -> Data:

@@ -16,7 +16,9 @@ import numpy as np
 
 from ..plots import DPI
 from .controls import STYLE
-from .drawing import FIGSIZE, neuron_map_pngs
+from .drawing import FIGSIZE, curve_title
+from .images import neuron_map_pngs
+from .panel_settings import YOUR_DATA
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
@@ -39,8 +41,8 @@ def build(panel, neuron_maps: bool):
     panel.play_button = button("Play", "play", "train, and watch it learn (Pause stops)", "bl-play",
                                lambda: panel.pause() if panel.playing else panel.play())
     panel.play_button.button_style = "primary"
-    panel.step_button = button("Step", "step-forward", "train one snapshot interval (epochs / 50)", "bl-step",
-                               panel.step)
+    panel.step_button = button("Step", "step-forward", "train one snapshot interval (epochs / 50); after a "
+                               "finished run, start again from epoch 0", "bl-step", panel.step)
     panel.reset_button = button("Reset", "undo", "back to epoch 0: the initial weights of this seed",
                                 "bl-reset", panel.reset)
     panel.status = _with_class(widgets.HTML(""), "bl-status")
@@ -96,6 +98,8 @@ def set_control(w, name, value):
 
 def show_playing(panel, playing: bool):
     panel.play_button.description, panel.play_button.icon = ("Pause", "pause") if playing else ("Play", "play")
+    if playing:
+        panel.replay.disabled = True                 # until the run stops: no snapshots are final yet
     (panel.widget.add_class if playing else panel.widget.remove_class)("bl-running")
 
 
@@ -106,8 +110,7 @@ def draw(panel, run, final: bool):
     test = None if run.x_test is None else (run.test_epochs, run.test_loss)
     # While it plays, the status line gives the epoch (a title's glyphs cost a quarter of a frame).
     title = f"Epoch {run.epoch}: {correct}/{len(run.y)} correct" if final else ""
-    curve_title = "Learning curve" if h.diverged_at is None else f"Learning curve (diverged at epoch {h.diverged_at})"
-    picture = panel._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title,
+    picture = panel._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title(h.diverged_at),
                                   diverged_at=h.diverged_at, fmt="png" if final else "jpeg")
     panel.image.format = "png" if final else "jpeg"
     panel.image.value = picture
@@ -120,10 +123,10 @@ def draw(panel, run, final: bool):
         panel.replay.max = run.epoch
         panel.replay.disabled = not final or run.epoch == 0
     if final:
-        panel._replay_cache[run.epoch] = picture
+        panel._replay_cache[run.epoch, run.epoch] = picture
         show_playing(panel, False)
         panel.code.value = ('<div style="font-size:small">Reproduce this run (<code>import backprop_lab as bl</code>'
-                            + ('; <code>x, y</code> are your data' if run.settings["dataset"] == "your data" else "")
+                            + ('; <code>x, y</code> are your data' if run.settings["dataset"] == YOUR_DATA else "")
                             + '):</div><pre style="user-select:all; white-space:pre-wrap; margin:2px 0">'
                             f'{html.escape(panel.code_text, quote=False)}</pre>')
     if h.diverged:
@@ -147,13 +150,13 @@ def show_snapshot(panel, epoch):
             run.replay_model = copy.deepcopy(run.model)
         model = run.replay_model
         model.load_state_dict(run.snapshots[j])
-    png = panel._replay_cache.get(shown)
+    png = panel._replay_cache.get((shown, run.epoch))   # (epoch shown, epochs trained): the curve differs
     if png is None:
         test = None if run.x_test is None else (run.test_epochs, run.test_loss)
         with panel._lock:
             png = panel._canvas.frame(model, run.history().loss, test, epoch=shown,
                                       title=f"Epoch {shown}: {_correct(model, run.x, run.y)}/{len(run.y)} correct")
-        panel._replay_cache[shown] = png
+        panel._replay_cache[shown, run.epoch] = png
     panel.image.format, panel.image.value = "png", png
     if panel.neurons_toggle.value:
         _draw_neurons(panel, model)
@@ -192,10 +195,13 @@ def _status_html(run, h, correct: int, final: bool) -> str:
 def _toggle_neurons(panel):
     panel.neurons.layout.display = None if panel.neurons_toggle.value else "none"
     if panel.neurons_toggle.value and panel.live is not None:
-        # A copy, under the drawing lock: a playing run's model is the worker's (a forward pass on it
-        # here would overwrite what its layers keep for backward).
+        # From the last snapshot, in a copy: a playing run's model belongs to the worker (a forward pass
+        # on it here would overwrite what its layers keep for backward, and its weights may be mid-update).
+        run = panel.live
         with panel._lock:
-            panel._guarded(_draw_neurons, panel, copy.deepcopy(panel.live.model))
+            model = copy.deepcopy(run.model)
+            model.load_state_dict(run.snapshots[-1])
+            panel._guarded(_draw_neurons, panel, model)
 
 
 def _draw_neurons(panel, model):

@@ -1,0 +1,71 @@
+"""Pictures written straight from arrays, without a matplotlib figure: fast enough for every frame.
+
+``colour_image`` maps values onto the colour map (red = low / class 0, blue = high / class 1, as
+``plot_decision_boundary`` and ``plot_neuron_maps``); ``boundary_rgb`` is the decision boundary's
+picture (tinted colours, the 0.5 boundary as dark pixels, no contour search); ``neuron_map_pngs``
+is one small PNG per hidden unit (TensorFlow Playground's neuron maps); ``encode`` makes PNG or JPEG bytes.
+"""
+from __future__ import annotations
+
+import functools
+import io
+
+import numpy as np
+
+from ..neurons import _colour_range, _groups, input_grid, neuron_outputs
+
+CMAP = "RdBu"                     # red = class 0 / low, blue = class 1 / high (as plot_decision_boundary)
+BOUNDARY_GREY = (60, 60, 60)
+
+
+@functools.cache
+def _lut(tint: float = 1.0) -> np.ndarray:
+    """The colour map as a (256, 3) uint8 table, mixed with white: tint 1 = full colour."""
+    from matplotlib import colormaps
+    rgb = colormaps[CMAP](np.linspace(0, 1, 256))[:, :3]
+    return np.round(255 * (1 - tint + tint * rgb)).astype(np.uint8)
+
+
+def colour_image(values, lo: float, hi: float, lut) -> np.ndarray:
+    """values (H, W) mapped onto ``lut`` over [lo, hi] -> (H, W, 3) uint8 (NaN: the middle colour)."""
+    scaled = (np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2) - lo) / (hi - lo)
+    return lut[np.clip(scaled * 255 + 0.5, 0, 255).astype(np.intp)]
+
+
+def boundary_rgb(z, lut) -> np.ndarray:
+    """The decision boundary picture of the output z (H, W): tinted colours, with the pixels where the
+    class (z > 0.5) changes from a neighbour's drawn dark grey. Returns (H, W, 3) uint8."""
+    rgb = colour_image(np.clip(z, 0, 1), 0.0, 1.0, lut)
+    cls = z > 0.5
+    edge = np.zeros(cls.shape, dtype=bool)
+    edge[:, 1:] |= cls[:, 1:] != cls[:, :-1]
+    edge[1:, :] |= cls[1:, :] != cls[:-1, :]
+    rgb[edge] = BOUNDARY_GREY
+    return rgb
+
+
+def encode(rgb, fmt: str = "png") -> bytes:
+    """An (H, W, 3) uint8 array as PNG bytes, or with ``fmt="jpeg"`` as JPEG (quality 90): about ten
+    times faster to encode (0.7 against 7 ms for a frame), for the frames of an animation."""
+    from PIL import Image
+    buf = io.BytesIO()
+    options = {"quality": 90} if fmt == "jpeg" else {"compress_level": 1}
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def neuron_map_pngs(model, x, resolution: int = 24) -> list[list[bytes]]:
+    """One PNG per unit of every layer of ``model`` except the output, over the plane around x (N, 2).
+
+    Returns a list per hidden layer of PNG bytes, one per unit, coloured red (low) to blue (high) over
+    the activation's range (sigmoid 0 to 1) or, if unbounded, the layer's own range on the grid.
+    """
+    grid, _ = input_grid(x, resolution)
+    values = neuron_outputs(model, grid)[:-1]                    # the hidden layers: (n_units, res, res)
+    lut = _lut()
+    pngs = []
+    for group, v in zip(_groups(model), values):
+        lo, hi = _colour_range(group, v)
+        # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
+        pngs.append([encode(rgb) for rgb in colour_image(v[:, ::-1], lo, hi, lut)])
+    return pngs
