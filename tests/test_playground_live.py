@@ -655,3 +655,19 @@ def test_a_panel_on_your_own_data_refuses_a_data_set_change():
     assert "trains on your own data" in panel.message.value and panel.history.loss.tolist() == history.loss.tolist()
     with pytest.raises(ValueError, match="needs the points: pass data"):
         playground(dataset="your data")
+
+
+def test_neuron_maps_are_bmp_while_playing_and_png_when_final():
+    """While a run plays the maps are uncompressed BMPs (written in microseconds), decoded to the same
+    pixels as the final PNGs would be."""
+    panel = playground(controls=("lr",), epochs=2000, neuron_maps=True)   # long enough for frames before the last
+    formats = []
+    image = panel._neuron_images[0][0]
+    image.observe(lambda change: formats.append((image.format, bytes(change["new"][:2]))), names="value")
+    panel.play(restart=True)
+    assert panel.wait()
+    assert len(formats) >= 2 and formats[-1] == ("png", PNG[:2])
+    assert all(f == ("bmp", b"BM") for f in formats[:-1])
+    png = images.encode(np.zeros((3, 5, 3), np.uint8) + np.arange(5, dtype=np.uint8)[None, :, None] * 40)
+    bmp = images.encode(np.asarray(_pixels(png)), "bmp")
+    np.testing.assert_array_equal(_pixels(bmp), _pixels(png))

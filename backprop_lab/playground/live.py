@@ -103,7 +103,7 @@ class Player:
     raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
 
-    def __init__(self, on_frame, *, chunk_seconds: float = 0.12, first_chunk: int | None = None, on_error=None):
+    def __init__(self, on_frame, *, chunk_seconds: float = 0.15, first_chunk: int | None = None, on_error=None):
         self.on_frame = on_frame
         self.on_error = on_error
         self.chunk_seconds = chunk_seconds

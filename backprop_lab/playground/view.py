@@ -116,7 +116,7 @@ def draw(panel, run, final: bool):
     panel.image.value = picture
     panel.status.value = _status_html(run, h, correct, final)
     if panel.neurons_toggle.value:
-        _draw_neurons(panel, run.model)
+        _draw_neurons(panel, run.model, "png" if final else "bmp")
     with quietly(panel):
         panel.replay.max = max(panel.replay.max, run.epoch)
         panel.replay.value = run.epoch
@@ -204,9 +204,10 @@ def _toggle_neurons(panel):
             panel._guarded(_draw_neurons, panel, model)
 
 
-def _draw_neurons(panel, model):
-    """One image per hidden unit, a row per hidden layer (TensorFlow Playground's picture)."""
-    pngs = neuron_map_pngs(model, panel.live.x)
+def _draw_neurons(panel, model, fmt: str = "png"):
+    """One image per hidden unit, a row per hidden layer (TensorFlow Playground's picture); BMP while
+    a run plays (written in microseconds), PNG otherwise."""
+    pngs = neuron_map_pngs(model, panel.live.x, fmt=fmt)
     shape = [len(layer) for layer in pngs]
     if [len(col) for col in panel._neuron_images] != shape:      # a new architecture: new images
         panel._neuron_images = [[_with_class(widgets.Image(format="png", layout={"width": f"{NEURON_PX}px"}),
@@ -219,6 +220,7 @@ def _draw_neurons(panel, model):
                                   for i, (name, col) in enumerate(zip(names, panel._neuron_images))]
     for col, layer in zip(panel._neuron_images, pngs):
         for image, png in zip(col, layer):
+            image.format = fmt                # sent only when it changes
             image.value = png
 
 
