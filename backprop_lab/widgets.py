@@ -12,7 +12,7 @@ The code lives in ``backprop_lab.playground``, one idea per module:
 * ``controls``: one widget per setting;
 * ``live``: a run advanced in chunks (``LiveRun``) and the worker thread that plays it (``Player``);
 * ``drawing``: the fast picture (``PanelCanvas``); ``images``: pictures straight from arrays (neuron maps);
-* ``view``: the widget tree and what a frame puts on it;
+* ``view``: the widget tree and what a frame puts on it; ``neuron_box``: the neuron maps under it;
 * ``panel``: ``Playground`` and ``playground``, the methods the buttons call.
 """
 from .playground.controls import CONTROLS, HiddenUnits

@@ -118,6 +118,7 @@ class Player:
 
     def play(self, run):
         self.stop()
+        self.error = None
         self._cancel = cancel = threading.Event()
         self._thread = threading.Thread(target=self._work, args=(run, cancel), daemon=True,
                                         name="backprop_lab playground")

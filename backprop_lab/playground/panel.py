@@ -27,12 +27,11 @@ from . import view
 from .controls import LR_FORMAT, check_controls, make_control
 from .drawing import RESOLUTION, PanelCanvas
 from .live import LiveRun, Player
-from .panel_settings import DEFAULTS, YOUR_DATA, check_data, check_settings, format_call, load_data
+from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
 
 log = logging.getLogger(__name__)
 
 _ERRORS = (ValueError, TypeError, traitlets.TraitError)
-_DATA_SETTINGS = ("dataset", "noise", "test")      # what data=(x, y) of your own replaces
 
 
 class Playground:
@@ -46,18 +45,7 @@ class Playground:
 
     def __init__(self, controls=None, *, data=None, resolution: int = RESOLUTION, autorun: bool = True,
                  neuron_maps: bool = False, **settings):
-        names = check_controls(controls)
-        self._own = None if data is None else check_data(data)
-        if self._own is not None:
-            if controls is None:                    # all controls but the data set's, which your data replaces
-                names = tuple(n for n in names if n not in _DATA_SETTINGS)
-            clash = [n for n in _DATA_SETTINGS if n in names or n in settings]
-            if clash:
-                raise ValueError(f"data=(x, y) replaces the data set: leave {', '.join(clash)} out "
-                                 f"(pass data=(x, y, x_test, y_test) for held-out points).")
-            settings["dataset"], settings["test"] = YOUR_DATA, self._own.x_test is not None
-        elif settings.get("dataset") == YOUR_DATA:
-            raise ValueError(f"dataset={YOUR_DATA!r} needs the points: pass data=(x, y) (and no dataset).")
+        self._own, names = own_data(data, check_controls(controls), settings, all_controls=controls is None)
         initial = check_settings(settings)          # a notebook's own settings: errors raise here
         # Settings that are not controls stay fixed; lr=None keeps following the optimizer's default,
         # output_activation=None the activation.
@@ -114,7 +102,7 @@ class Playground:
 
     def _apply(self, changes: dict):
         """Merge ``changes`` into the settings; controls get the new values without starting runs."""
-        own = sorted(set(changes) & set(_DATA_SETTINGS)) if self._own is not None else []
+        own = sorted(set(changes) & set(DATA_SETTINGS)) if self._own is not None else []
         if own:
             raise ValueError(f"this panel trains on your own data (data=...), so {', '.join(own)} cannot change; "
                              f"build a new panel with dataset=... instead.")
@@ -234,7 +222,8 @@ def _reraise(exc):
     raise exc
 
 
-def playground(controls=None, *, data=None, **settings) -> Playground:
+def playground(controls=None, *, data=None, neuron_maps: bool = False, resolution: int = RESOLUTION,
+               **settings) -> Playground:
     """An experiment panel showing ``controls``, trained once with these settings; display it in a cell.
 
     ``controls``: names from ``CONTROLS`` ("dataset", "lr", "hidden", "activation", "optimizer",
@@ -246,4 +235,4 @@ def playground(controls=None, *, data=None, **settings) -> Playground:
     Unknown names or invalid settings raise ``ValueError``/``TypeError`` here; afterwards the panel
     shows problems in its message box.
     """
-    return Playground(controls, data=data, **settings)
+    return Playground(controls, data=data, neuron_maps=neuron_maps, resolution=resolution, **settings)

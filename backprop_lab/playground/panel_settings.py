@@ -32,8 +32,9 @@ DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sig
             "output_activation": None, "optimizer": "gd", "loss": "mse", "epochs": 2000, "seed": 0,
             "init": "normal", "noise": 0.0, "test": False}
 
-#: What the dataset setting reads when the data are the user's own.
+#: What the dataset setting reads when the data are the user's own, and the settings such data replace.
 YOUR_DATA = "your data"
+DATA_SETTINGS = ("dataset", "noise", "test")
 
 
 def check_settings(settings: dict) -> dict:
@@ -89,6 +90,25 @@ def check_data(data) -> Data:
                              f"class 1); got values {np.unique(y)[:5].tolist()}. Map your classes to 0 and 1 first.")
         checked += [x, y]
     return Data(*checked)
+
+
+def own_data(data, names: tuple, settings: dict, all_controls: bool):
+    """(the checked ``data`` or None, the control names): data of your own replace the data set, so
+    the dataset, noise and test controls are left out of all the controls, and refused if asked for;
+    ``settings`` (changed in place) then name the data set ``YOUR_DATA``."""
+    if data is None:
+        if settings.get("dataset") == YOUR_DATA:
+            raise ValueError(f"dataset={YOUR_DATA!r} needs the points: pass data=(x, y) (and no dataset).")
+        return None, names
+    own = check_data(data)
+    if all_controls:
+        names = tuple(n for n in names if n not in DATA_SETTINGS)
+    clash = [n for n in DATA_SETTINGS if n in names or n in settings]
+    if clash:
+        raise ValueError(f"data=(x, y) replaces the data set: leave {', '.join(clash)} out "
+                         f"(pass data=(x, y, x_test, y_test) for held-out points).")
+    settings["dataset"], settings["test"] = YOUR_DATA, own.x_test is not None
+    return own, names
 
 
 def load_data(s: dict, own: Data | None = None) -> Data:

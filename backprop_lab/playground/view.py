@@ -15,14 +15,13 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots import DPI
+from . import neuron_box
 from .controls import STYLE
 from .drawing import FIGSIZE, curve_title
-from .images import neuron_map_pngs
 from .panel_settings import YOUR_DATA
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
-NEURON_PX = 44                        # a neuron map's size on screen
 _BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
 
 
@@ -54,7 +53,7 @@ def build(panel, neuron_maps: bool):
                                                             layout=_BUTTON_LAYOUT), "bl-neurons-toggle")
     panel.neurons = _with_class(widgets.VBox([], layout={"display": None if neuron_maps else "none"}), "bl-neurons")
     panel._neuron_images = []
-    panel.neurons_toggle.observe(lambda change: _toggle_neurons(panel), names="value")
+    panel.neurons_toggle.observe(lambda change: neuron_box.toggle(panel), names="value")
     panel.replay = _with_class(widgets.IntSlider(value=0, min=0, max=0, description="replay epoch",
                                                  tooltip="the state during training (from the snapshots)",
                                                  continuous_update=False, disabled=True, style=STYLE,
@@ -116,7 +115,7 @@ def draw(panel, run, final: bool):
     panel.image.value = picture
     panel.status.value = _status_html(run, h, correct, final)
     if panel.neurons_toggle.value:
-        _draw_neurons(panel, run.model, "png" if final else "bmp")
+        neuron_box.draw(panel, run.model, "png" if final else "bmp")
     with quietly(panel):
         panel.replay.max = max(panel.replay.max, run.epoch)
         panel.replay.value = run.epoch
@@ -159,7 +158,7 @@ def show_snapshot(panel, epoch):
         panel._replay_cache[shown, run.epoch] = png
     panel.image.format, panel.image.value = "png", png
     if panel.neurons_toggle.value:
-        _draw_neurons(panel, model)
+        neuron_box.draw(panel, model)
     return shown
 
 
@@ -190,43 +189,6 @@ def _status_html(run, h, correct: int, final: bool) -> str:
     doing = "Paused at" if final else "Training…"
     return (f"{doing} epoch {run.epoch}/{run.epochs} · <b>accuracy {correct / n:.1%} ({correct}/{n})</b>{test}"
             f" · loss {loss_s}")
-
-
-def _toggle_neurons(panel):
-    panel.neurons.layout.display = None if panel.neurons_toggle.value else "none"
-    if panel.neurons_toggle.value and panel.live is not None:
-        # From the last snapshot, in a copy: a playing run's model belongs to the worker (a forward pass
-        # on it here would overwrite what its layers keep for backward, and its weights may be mid-update).
-        run = panel.live
-        with panel._lock:
-            model = copy.deepcopy(run.model)
-            model.load_state_dict(run.snapshots[-1])
-            panel._guarded(_draw_neurons, panel, model)
-
-
-def _draw_neurons(panel, model, fmt: str = "png"):
-    """One image per hidden unit, a row per hidden layer (TensorFlow Playground's picture); BMP while
-    a run plays (written in microseconds), PNG otherwise."""
-    pngs = neuron_map_pngs(model, panel.live.x, fmt=fmt)
-    shape = [len(layer) for layer in pngs]
-    if [len(col) for col in panel._neuron_images] != shape:      # a new architecture: new images
-        panel._neuron_images = [[_with_class(widgets.Image(format="png", layout={"width": f"{NEURON_PX}px"}),
-                                             "bl-neuron") for _ in layer] for layer in pngs]
-        names = [layer[-1].name for layer in _hidden_groups(model)]
-        # One row per hidden layer, as plot_neuron_maps draws them: the panel stays short.
-        label = {"width": "95px", "flex": "0 0 auto"}
-        panel.neurons.children = [widgets.HBox([widgets.HTML(f"<small>layer {i + 1} ({name})</small>", layout=label),
-                                                *col], layout={"align_items": "center", "flex_flow": "row wrap"})
-                                  for i, (name, col) in enumerate(zip(names, panel._neuron_images))]
-    for col, layer in zip(panel._neuron_images, pngs):
-        for image, png in zip(col, layer):
-            image.format = fmt                # sent only when it changes
-            image.value = png
-
-
-def _hidden_groups(model):
-    from ..neurons import _groups
-    return _groups(model)[:-1]
 
 
 def show_error(panel, text: str, error: bool = True):
