@@ -139,6 +139,10 @@ def bench(repeat, ref_epochs, sweep_epochs):
         ref_us / sweep_us, "≥ 8× reference", ref_us / sweep_us >= 8)
     sweep1_us = t["sweep1"] / (64 * sweep_epochs) * 1e6
     row("  the same in one thread (workers=1)", sweep1_us, "µs/network-epoch", ref_us / sweep1_us, "", None)
+    # The most threads can give: every thread as fast as the one thread alone, no sharing at all. If
+    # this ceiling is under the target, only a faster single thread (not more threads) can reach it.
+    row(f"  ceiling with {workers} threads: one-thread time / {workers}", sweep1_us / workers, "µs/network-epoch",
+        ref_us * workers / sweep1_us, f"8× needs ≤ {ref_us * workers / 8:.0f} in 1 thread", None)
     for name in panels:
         first, whole = np.median(frames[name][1:], axis=0)               # without the warm-up
         row(f"playground {name}: first frame", first, "ms", None, "≤ 100 ms", first <= 100)
