@@ -10,70 +10,22 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import sigmoid
-
-
-class CheckResult:
-    """The verdict of a check: ``passed`` and a ``message`` for the student."""
-
-    def __init__(self, passed: bool, message: str):
-        self.passed, self.message = passed, message
-
-    def __bool__(self):
-        return self.passed
-
-    def __repr__(self):
-        return ("✔ Correct! " if self.passed else "✘ Not yet. ") + self.message
-
-
-def _close(a, b):
-    """Same shape and the same values to 1e-6 (NaN where ``b`` has NaN counts as equal)."""
-    a = np.asarray(a, dtype=float)
-    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True)
-
-
-def _run(fn, *args):
-    """Call the student's function; (result, None) or (None, CheckResult explaining the exception)."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, CheckResult(False, "the function is still the exercise's placeholder: replace the "
-                                        "`raise NotImplementedError(...)` line with your code.")
-    except Exception as exc:  # the student's code may raise anything; report it, don't crash
-        return None, CheckResult(False, f"your function raised {type(exc).__name__}: {exc}. "
-                                        f"Check the shapes of your arrays (print them) and try again.")
-
-
-def _verdict(got, right, wrong_answers, ok_message, what):
-    """Compare ``got`` with ``right``, then with each (wrong answer, hint) pair."""
-    got_arr = np.asarray(got, dtype=float) if got is not None else None
-    if got_arr is None:
-        return CheckResult(False, f"your function returned None; it should return {what}.")
-    if got_arr.shape != np.shape(right):
-        for wrong, hint in wrong_answers:
-            if got_arr.shape == np.shape(wrong) and np.allclose(got_arr, wrong):
-                return CheckResult(False, hint)
-        return CheckResult(False, f"{what} should have shape {np.shape(right)}; yours has shape {got_arr.shape}.")
-    if _close(got_arr, right):
-        return CheckResult(True, ok_message)
-    for wrong, hint in wrong_answers:
-        if _close(got_arr, wrong):
-            return CheckResult(False, hint)
-    err = float(np.max(np.abs(got_arr - right)))
-    return CheckResult(False, f"{what} differs from the right answer by up to {err:.3g}. "
-                              f"Compare your formula with the one in the text, term by term.")
-
-
-def _report(result: CheckResult) -> CheckResult:
-    print(repr(result))
-    return result
+from .check_result import CheckResult, call, close, report, verdict, yours_or_package  # noqa: F401
+from .checks_backprop import (  # noqa: F401  (notebook 3's exercises, in their own module)
+    check_backward_pass,
+    check_forward_cache,
+    check_numerical_gradient,
+    forward_cache,
+    package_backward_pass,
+)
 
 
 def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
     """``fn(x)`` must return σ'(x) = σ(x)(1 - σ(x)) element-wise, for x of any shape."""
     x = np.random.default_rng(seed).normal(0, 3, (4, 5))
-    got, error = _run(fn, x.copy())
+    got, error = call(fn, x.copy())
     if error is not None:
-        return _report(error)
+        return report(error)
     s = sigmoid(x)
     wrong = [
         (s, "you returned σ(x) itself; the derivative is σ(x) · (1 - σ(x))."),
@@ -83,7 +35,7 @@ def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
         (-s * (1 - s), "the sign is flipped: σ is increasing, so its derivative is positive."),
         (np.exp(-x) / (1 + np.exp(-x)), "close: e^{-x}/(1+e^{-x}) = 1 - σ(x); multiply by σ(x) as well."),
     ]
-    return _report(_verdict(got, s * (1 - s), wrong, "σ'(x) = σ(x)(1 - σ(x)), matching on 20 random inputs.",
+    return report(verdict(got, s * (1 - s), wrong, "σ'(x) = σ(x)(1 - σ(x)), matching on 20 random inputs.",
                             "σ'(x)"))
 
 
@@ -94,9 +46,9 @@ def check_forward(fn, seed: int = 0) -> CheckResult:
     Ws = [rng.normal(size=s) for s in [(2, 10), (10, 10), (10, 1)]]
     bs = [rng.normal(size=(1, s)) for s in (10, 10, 1)]
     args = (x, Ws[0], bs[0], Ws[1], bs[1], Ws[2], bs[2])
-    got, error = _run(fn, *args)
+    got, error = call(fn, *args)
     if error is not None:
-        return _report(error)
+        return report(error)
 
     def net(act=(sigmoid, sigmoid, sigmoid), bias=True):
         h = x
@@ -110,7 +62,7 @@ def check_forward(fn, seed: int = 0) -> CheckResult:
         (net(bias=False), "the biases are missing: each layer computes x W + b before the sigmoid."),
         (net(act=(ident, ident, ident)), "no sigmoid was applied: each layer is σ(x W + b)."),
     ]
-    return _report(_verdict(got, net(), wrong, "your forward pass matches the package's on 6 random points.",
+    return report(verdict(got, net(), wrong, "your forward pass matches the package's on 6 random points.",
                             "ŷ"))
 
 
@@ -118,9 +70,9 @@ def check_mse_grad(fn, seed: int = 0) -> CheckResult:
     """``fn(pred, target)`` must return dL/dŷ = 2 (ŷ - y) / N for L = mean((ŷ - y)²), shape (N, 1)."""
     rng = np.random.default_rng(seed)
     pred, target = rng.uniform(0, 1, (8, 1)), rng.integers(0, 2, (8, 1)).astype(float)
-    got, error = _run(fn, pred.copy(), target.copy())
+    got, error = call(fn, pred.copy(), target.copy())
     if error is not None:
-        return _report(error)
+        return report(error)
     n, d = pred.size, pred - target
     wrong = [
         (2 * d, "the 1/N is missing: L is a mean over N samples, so each sample's gradient is divided by N."),
@@ -131,7 +83,7 @@ def check_mse_grad(fn, seed: int = 0) -> CheckResult:
         (np.full_like(d, float(np.mean(d ** 2))),
          "you returned the loss itself; return its gradient, one value per sample."),
     ]
-    return _report(_verdict(got, 2 * d / n, wrong, "dL/dŷ = 2(ŷ - y)/N, matching on 8 random samples.",
+    return report(verdict(got, 2 * d / n, wrong, "dL/dŷ = 2(ŷ - y)/N, matching on 8 random samples.",
                             "dL/dŷ"))
 
 
@@ -139,11 +91,11 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
     """``fn(x, W, grad_out)`` must return (dL/dx, dL/dW, dL/db) = (g Wᵀ, xᵀ g, Σ_batch g (1, out))."""
     rng = np.random.default_rng(seed)
     x, W, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
-    got, error = _run(fn, x.copy(), W.copy(), g.copy())
+    got, error = call(fn, x.copy(), W.copy(), g.copy())
     if error is not None:
-        return _report(error)
+        return report(error)
     if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return _report(CheckResult(False, "return three arrays: (grad_x, grad_W, grad_b)."))
+        return report(CheckResult(False, "return three arrays: (grad_x, grad_W, grad_b)."))
     gx, gW, gb = got
     checks = [
         (gx, g @ W.T, "dL/dx (grad_x)", [
@@ -164,10 +116,10 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
         ]),
     ]
     for got_i, right, what, wrong in checks:
-        res = _verdict(got_i, right, wrong, "", what)
+        res = verdict(got_i, right, wrong, "", what)
         if not res.passed:
-            return _report(res)
-    return _report(CheckResult(True, "all three gradients match: dL/dx = g Wᵀ, dL/dW = xᵀ g, dL/db = Σ g."))
+            return report(res)
+    return report(CheckResult(True, "all three gradients match: dL/dx = g Wᵀ, dL/dW = xᵀ g, dL/db = Σ g."))
 
 
 def check_train_step(fn, seed: int = 0) -> CheckResult:
@@ -184,25 +136,25 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
     right_loss = loss_fn.forward(ref.forward(x), y)
     ref.backward(loss_fn.backward())
     grads = {p.name: p.grad.copy() for p in ref.parameters()}
-    got, error = _run(fn, student, x, y, lr)
+    got, error = call(fn, student, x, y, lr)
     if error is not None:
-        return _report(error)
+        return report(error)
     after = student.state_dict()
     right = {k: before[k] - lr * grads[k] for k in before}
     if all(np.allclose(after[k], before[k]) for k in before):
-        return _report(CheckResult(False, "the weights did not change: after backward, update each parameter "
+        return report(CheckResult(False, "the weights did not change: after backward, update each parameter "
                                           "in place, p.value -= lr * p.grad."))
     if all(np.allclose(after[k], before[k] + lr * grads[k]) for k in before):
-        return _report(CheckResult(False, "the weights moved uphill: subtract the gradient (p.value -= lr * p.grad)."))
+        return report(CheckResult(False, "the weights moved uphill: subtract the gradient (p.value -= lr * p.grad)."))
     if all(np.allclose(after[k], before[k] - grads[k]) for k in before):
-        return _report(CheckResult(False, "the learning rate is missing from the update: p.value -= lr * p.grad."))
+        return report(CheckResult(False, "the learning rate is missing from the update: p.value -= lr * p.grad."))
     if not all(np.allclose(after[k], right[k]) for k in before):
-        return _report(CheckResult(False, "the weights after your step differ from one gradient-descent step. "
+        return report(CheckResult(False, "the weights after your step differ from one gradient-descent step. "
                                           "Order: forward, loss, loss.backward(), model.backward(grad), update."))
     if got is None or not np.isclose(float(got), right_loss):
-        return _report(CheckResult(False, f"the update is right, but return the loss before the step "
+        return report(CheckResult(False, f"the update is right, but return the loss before the step "
                                           f"(expected {right_loss:.4f}, got {got})."))
-    return _report(CheckResult(True, "one step of gradient descent, exactly as train() does it."))
+    return report(CheckResult(True, "one step of gradient descent, exactly as train() does it."))
 
 
 def package_train_step(model, x, y, lr):
@@ -231,54 +183,54 @@ def check_fit(fn, seed: int = 0) -> CheckResult:
     right = train(MLP(seed=seed), x, y, epochs=epochs, lr=lr, print_fn=None).loss
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        got, error = _run(fn, MLP(seed=seed), x, y, epochs, lr, every)
+        got, error = call(fn, MLP(seed=seed), x, y, epochs, lr, every)
     if error is not None:
-        return _report(error)
+        return report(error)
     if got is None:
-        return _report(CheckResult(False, "your function returned None; return the losses, np.array(losses)."))
+        return report(CheckResult(False, "your function returned None; return the losses, np.array(losses)."))
     got = np.asarray(got, dtype=float).ravel()
     if len(got) != epochs:
-        return _report(CheckResult(False, f"{len(got)} losses for {epochs} epochs: run the step once per epoch, "
+        return report(CheckResult(False, f"{len(got)} losses for {epochs} epochs: run the step once per epoch, "
                                           f"for epoch in range(1, epochs + 1), and keep every loss."))
     if np.allclose(got, got[0]):
-        return _report(CheckResult(False, "every epoch has the same loss: the model is not trained. Call "
+        return report(CheckResult(False, "every epoch has the same loss: the model is not trained. Call "
                                           "train_step(model, x, y, lr) in the loop, on the same model."))
     if np.allclose(got[:-1], right[1:]):
-        return _report(CheckResult(False, "each loss is one epoch late: keep the loss train_step returns, "
+        return report(CheckResult(False, "each loss is one epoch late: keep the loss train_step returns, "
                                           "measured before its update, not a loss computed after it."))
     if not np.allclose(got, right, rtol=1e-10, atol=1e-12):
-        return _report(CheckResult(False, "your losses differ from train()'s: one train_step per epoch, on the "
+        return report(CheckResult(False, "your losses differ from train()'s: one train_step per epoch, on the "
                                           "model you were given, with the learning rate lr."))
     lines = [line for line in out.getvalue().splitlines() if line.strip()]
     if len(lines) != epochs // every:
-        return _report(CheckResult(False, f"the losses are right; print one line every log_every epochs "
+        return report(CheckResult(False, f"the losses are right; print one line every log_every epochs "
                                           f"({epochs // every} lines for {epochs} epochs and log_every={every}), "
                                           f"you printed {len(lines)}: use if epoch % log_every == 0."))
-    return _report(CheckResult(True, f"{epochs} epochs, the same losses as train(), one line every {every} epochs."))
+    return report(CheckResult(True, f"{epochs} epochs, the same losses as train(), one line every {every} epochs."))
 
 
 def check_stable_sigmoid(fn) -> CheckResult:
     """``fn(x)`` must return σ(x) for any array, without overflowing (no warning) for any finite x."""
     x = np.concatenate([np.linspace(-1000, 1000, 41), np.random.default_rng(0).normal(0, 5, 20)])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        got, error = _run(fn, x.copy())
+        got, error = call(fn, x.copy())
     if error is not None and "overflow" in error.message:
-        return _report(CheckResult(False, "exp overflowed: never exponentiate a large positive number. Use "
+        return report(CheckResult(False, "exp overflowed: never exponentiate a large positive number. Use "
                                           "e = np.exp(-np.abs(x)), then 1/(1+e) where x >= 0 and e/(1+e) "
                                           "where x < 0."))
     if error is not None:
-        return _report(error)
+        return report(error)
     right = sigmoid(x)
     if got is None or np.shape(got) != x.shape:
-        return _report(CheckResult(False, f"return an array of the shape of x, {x.shape}."))
+        return report(CheckResult(False, f"return an array of the shape of x, {x.shape}."))
     got = np.asarray(got, dtype=float)
     if np.allclose(got, 1 - right, rtol=1e-9, atol=1e-12):
-        return _report(CheckResult(False, "the branches are swapped: for x >= 0 it is 1/(1 + e^-x), "
+        return report(CheckResult(False, "the branches are swapped: for x >= 0 it is 1/(1 + e^-x), "
                                           "for x < 0 e^x/(1 + e^x)."))
     if not np.allclose(got, right, rtol=1e-12, atol=1e-300):
-        return _report(CheckResult(False, f"your values differ from σ(x) by up to {np.max(np.abs(got - right)):.3g}; "
+        return report(CheckResult(False, f"your values differ from σ(x) by up to {np.max(np.abs(got - right)):.3g}; "
                                           f"with e = exp(-|x|): 1/(1+e) for x >= 0, e/(1+e) for x < 0."))
-    return _report(CheckResult(True, "σ(x) on inputs from -1000 to 1000, with no overflow."))
+    return report(CheckResult(True, "σ(x) on inputs from -1000 to 1000, with no overflow."))
 
 
 def package_bce_grad(pred, target):
@@ -292,9 +244,9 @@ def check_bce_grad(fn, seed: int = 0) -> CheckResult:
     """``fn(pred, target)`` must return dL/dŷ of L = -mean(y log ŷ + (1-y) log(1-ŷ)): (ŷ - y) / (ŷ(1-ŷ)N)."""
     rng = np.random.default_rng(seed)
     pred, target = rng.uniform(0.05, 0.95, (8, 1)), rng.integers(0, 2, (8, 1)).astype(float)
-    got, error = _run(fn, pred.copy(), target.copy())
+    got, error = call(fn, pred.copy(), target.copy())
     if error is not None:
-        return _report(error)
+        return report(error)
     n, d = pred.size, pred - target
     wrong = [
         (d / n, "that is dL/da, the gradient after the sigmoid's σ' cancelled; the loss's own gradient with "
@@ -303,31 +255,5 @@ def check_bce_grad(fn, seed: int = 0) -> CheckResult:
         (-d / (pred * (1 - pred)) / n, "the sign is flipped: dL/dŷ = (ŷ - y) / (ŷ(1 - ŷ) N)."),
         (2 * d / n, "that is the MSE gradient; differentiate -[y log ŷ + (1-y) log(1-ŷ)] instead."),
     ]
-    return _report(_verdict(got, d / (pred * (1 - pred)) / n, wrong,
+    return report(verdict(got, d / (pred * (1 - pred)) / n, wrong,
                             "dL/dŷ = (ŷ - y) / (ŷ(1 - ŷ)N), matching on 8 random samples.", "dL/dŷ"))
-
-
-def yours_or_package(result: CheckResult, yours, package, what: str):
-    """``yours`` if its check passed, else ``package``, saying so: the rest of the notebook still runs.
-
-    ``result`` is what the exercise's check returned for ``yours`` (a function or a class the student
-    wrote); ``package`` is the package's version of the same thing; ``what`` names it in the note,
-    e.g. ``"backward pass"``. In the student version, until the exercise is done, the cells after it
-    run on the package's code and say so once.
-    """
-    if result:
-        return yours
-    name = getattr(package, "__qualname__", None) or repr(package)
-    print(f"Note: your {what} does not pass its check yet, so the cells below use the package's {name} "
-          f"instead. Finish the exercise and re-run them to see your own code at work.")
-    return package
-
-
-# Notebook 3's exercises (a numerical gradient, the whole backward pass) have their own module.
-from .checks_backprop import (  # noqa: E402, F401
-    check_backward_pass,
-    check_forward_cache,
-    check_numerical_gradient,
-    forward_cache,
-    package_backward_pass,
-)

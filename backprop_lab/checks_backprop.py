@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import sigmoid
-from .checks import CheckResult, _close, _report, _run
+from .check_result import CheckResult, call, close, report
 from .gradcheck import numerical_gradient as _package_numerical_gradient
 from .gradcheck import rel_error
 
@@ -41,18 +41,18 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
     place, one element at a time, and restored."""
     x = np.random.default_rng(seed).normal(0, 1, (3, 4))
     original, h = x.copy(), 1e-4
-    got, error = _run(fn, lambda: _test_function(x), x, h)
+    got, error = call(fn, lambda: _test_function(x), x, h)
     if error is not None:
-        return _report(error)
+        return report(error)
     if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
-        return _report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
+        return report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
                                           "(x[i] = old), or every later element is measured at a shifted point."))
     got_arr = None if got is None else np.asarray(got, dtype=float)
     if got_arr is not None and got_arr.shape == (x.size,):
-        return _report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; yours is flat "
+        return report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; yours is flat "
                                           f"{got_arr.shape}. Fill grad = np.zeros_like(x) at index i."))
     if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, got_arr.flat[0]):
-        return _report(CheckResult(False, "every element has the same value: perturb one element at a time "
+        return report(CheckResult(False, "every element has the same value: perturb one element at a time "
                                           "(x[i] += h for a single index i), not the whole array at once."))
     right = x ** 2 + np.cos(x)
     wrong = [
@@ -63,17 +63,17 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
         (-right, "the sign is flipped: it is f(x+h) - f(x-h), in that order."),
     ]
     for candidate, hint in wrong:
-        if got_arr is not None and _close(got_arr, candidate) and not _close(candidate, right):
-            return _report(CheckResult(False, hint))
+        if got_arr is not None and close(got_arr, candidate) and not close(candidate, right):
+            return report(CheckResult(False, hint))
     if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, right, rtol=1e-6, atol=1e-8):
-        return _report(CheckResult(True, f"centred differences, error {rel_error(got_arr, right):.0e} against the "
+        return report(CheckResult(True, f"centred differences, error {rel_error(got_arr, right):.0e} against the "
                                          f"exact gradient of a test function; x restored."))
     if got_arr is None:
-        return _report(CheckResult(False, "your function returned None; return the array of differences."))
+        return report(CheckResult(False, "your function returned None; return the array of differences."))
     if got_arr.shape != x.shape:
-        return _report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; "
+        return report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; "
                                           f"yours is {got_arr.shape}."))
-    return _report(CheckResult(False, f"the differences are off by up to {np.max(np.abs(got_arr - right)):.3g}. "
+    return report(CheckResult(False, f"the differences are off by up to {np.max(np.abs(got_arr - right)):.3g}. "
                                       f"For each index i: old = x[i]; x[i] = old + h; f_plus = f(); x[i] = old - h; "
                                       f"f_minus = f(); x[i] = old; grad[i] = (f_plus - f_minus) / (2 * h)."))
 
@@ -99,21 +99,21 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(6, 2))
     params = [rng.normal(size=shape) for shape in ((2, 4), (1, 4), (4, 3), (1, 3), (3, 1), (1, 1))]
-    got, error = _run(fn, x.copy(), *[p.copy() for p in params])
+    got, error = call(fn, x.copy(), *[p.copy() for p in params])
     if error is not None:
-        return _report(error)
+        return report(error)
     right = forward_cache(x, *params)
     if not isinstance(got, dict):
-        return _report(CheckResult(False, f"return a dict with the keys {', '.join(right)}; "
+        return report(CheckResult(False, f"return a dict with the keys {', '.join(right)}; "
                                           f"you returned {type(got).__name__}."))
     missing = [k for k in right if k not in got]
     if missing:
-        return _report(CheckResult(False, f"the dict lacks {', '.join(missing)}: keep every array of the forward "
+        return report(CheckResult(False, f"the dict lacks {', '.join(missing)}: keep every array of the forward "
                                           f"pass, and the inputs and weights (the backward pass needs them)."))
     W3 = params[4]
     for k in ("A1", "Z1", "A2", "Z2", "A3", "yhat"):
         g, r = got[k], right[k]
-        if np.shape(g) == np.shape(r) and _close(g, r):
+        if np.shape(g) == np.shape(r) and close(g, r):
             continue
         if k == "yhat":
             hints = [(right["A3"], "yhat is A3: the output layer has a sigmoid too, yhat = σ(A3)."),
@@ -125,11 +125,11 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
         else:
             hints = [(right[f"A{k[1]}"], f"{k} is the pre-activation A{k[1]}: apply the sigmoid, {k} = σ(A{k[1]}).")]
         for wrong, hint in hints:
-            if np.shape(g) == np.shape(wrong) and _close(g, wrong):
-                return _report(CheckResult(False, hint))
-        return _report(CheckResult(False, f"{k} is not right (the arrays before it are): "
+            if np.shape(g) == np.shape(wrong) and close(g, wrong):
+                return report(CheckResult(False, hint))
+        return report(CheckResult(False, f"{k} is not right (the arrays before it are): "
                                           f"A = Z @ W + b, then Z = σ(A), layer by layer."))
-    return _report(CheckResult(True, "every array of the forward pass, A1 to yhat, on a random 2-4-3-1 network."))
+    return report(CheckResult(True, "every array of the forward pass, A1 to yhat, on a random 2-4-3-1 network."))
 
 def package_backward_pass(cache, y):
     """(dW1, db1, dW2, db2, dW3, db3) for ``cache`` (``forward_cache``), by the package's own layers.
@@ -206,27 +206,27 @@ def check_backward_pass(fn, seed: int = 0) -> CheckResult:
         params += [rng.normal(size=(n_in, n_out)), rng.normal(size=(1, n_out))]
     x, y = rng.normal(size=(6, 2)), rng.integers(0, 2, (6, 1)).astype(float)
     cache = forward_cache(x, *params)
-    got, error = _run(fn, {k: v.copy() for k, v in cache.items()}, y.copy())
+    got, error = call(fn, {k: v.copy() for k, v in cache.items()}, y.copy())
     if error is not None:
-        return _report(error)
+        return report(error)
     if not isinstance(got, (tuple, list)) or len(got) != 6:
-        return _report(CheckResult(False, "return six arrays, in this order: (dW1, db1, dW2, db2, dW3, db3)."))
+        return report(CheckResult(False, "return six arrays, in this order: (dW1, db1, dW2, db2, dW3, db3)."))
     right = _backward(cache, y)
     verdict = _compare(got, right)
     if verdict is None:
         numeric = _numerical(x, y, params)
         worst = max(rel_error(g, r) for g, r in zip(got, numeric))
-        return _report(CheckResult(True, f"all six gradients match the chain rule, and a numerical gradient of the "
+        return report(CheckResult(True, f"all six gradients match the chain rule, and a numerical gradient of the "
                                          f"loss to {worst:.0e}."))
     for options, hint in _MISTAKES:
         if _compare(got, _backward(cache, y, **options)) is None:
-            return _report(CheckResult(False, hint))
-    order = [next((GRAD_NAMES[j] for j, r in enumerate(right) if np.shape(g) == np.shape(r) and _close(g, r)), None)
+            return report(CheckResult(False, hint))
+    order = [next((GRAD_NAMES[j] for j, r in enumerate(right) if np.shape(g) == np.shape(r) and close(g, r)), None)
              for g in got]
     if None not in order:
-        return _report(CheckResult(False, f"right gradients in the wrong places: you returned ({', '.join(order)}); "
+        return report(CheckResult(False, f"right gradients in the wrong places: you returned ({', '.join(order)}); "
                                           f"return (dW1, db1, dW2, db2, dW3, db3), the first layer's first."))
-    return _report(CheckResult(False, verdict))
+    return report(CheckResult(False, verdict))
 
 
 def _compare(got, right):
@@ -235,9 +235,9 @@ def _compare(got, right):
         g, r, name = got[i], right[i], GRAD_NAMES[i]
         if g is None or np.shape(g) != np.shape(r):
             return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}."
-        if not _close(g, r):
+        if not close(g, r):
             right_ones = [GRAD_NAMES[j] for j in (4, 5, 2, 3, 0, 1) if
-                          np.shape(got[j]) == np.shape(right[j]) and _close(got[j], right[j])]
+                          np.shape(got[j]) == np.shape(right[j]) and close(got[j], right[j])]
             return (f"{name} differs from the chain rule's value" +
                     (f" ({', '.join(right_ones)} are right: look between those and {name})." if right_ones else ".") +
                     " Write out the table of notebook 3 for that layer, term by term.")

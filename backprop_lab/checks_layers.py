@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import sigmoid
-from .checks import CheckResult, _close, _report, _run
+from .check_result import CheckResult, call, close, report
 from .layers import Layer
 
 
@@ -20,10 +20,10 @@ def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
     """None if ``got`` is right, else a verdict naming the matching wrong answer."""
     if got is None:
         return CheckResult(False, f"{what} returned None; it must return an array shaped like its input.")
-    if _close(got, right):
+    if close(got, right):
         return None
     for wrong, hint in wrongs:
-        if _close(got, wrong):
+        if close(got, wrong):
             return CheckResult(False, hint)
     got = np.asarray(got, dtype=float)
     if got.shape != right.shape:
@@ -34,7 +34,7 @@ def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
 
 def _call(layer, method, *args):
     with np.errstate(all="ignore"):
-        got, error = _run(getattr(layer, method), *args)
+        got, error = call(getattr(layer, method), *args)
     if error is not None and "only 0-dimensional arrays" in error.message:  # float(mask) on an array
         return None, CheckResult(False, f"{method}() raised TypeError: float() takes a single number; multiply by "
                                         f"the boolean array itself (grad_out * mask), element by element.")
@@ -48,7 +48,7 @@ def _check_layer(cls, f, df, wrong_forward, wrong_backward, x, x2, name) -> Chec
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         return CheckResult(False, f"pass the class itself, a subclass of bl.Layer, not {cls!r}: bl.Sequential "
                                   f"accepts only layers.")
-    layer, error = _run(cls)
+    layer, error = call(cls)
     if error is not None:
         return CheckResult(False, f"{cls.__name__}(): " + error.message)
     x_in = x.copy()
@@ -130,7 +130,7 @@ def check_relu(cls) -> CheckResult:
             "output >= 0? that is always true)."),
         (g * (z <= 0), "the mask is inverted: the gradient passes where x > 0, not where x < 0."),
     ]
-    return _report(_check_layer(cls, relu, lambda z: (z > 0).astype(float), wrong_forward, wrong_backward,
+    return report(_check_layer(cls, relu, lambda z: (z > 0).astype(float), wrong_forward, wrong_backward,
                                 x, x2, "ReLU"))
 
 
@@ -152,5 +152,5 @@ def check_tanh(cls) -> CheckResult:
         (-g * (1 - np.tanh(z) ** 2), "the sign is flipped: tanh is increasing, its derivative 1 - t² is positive."),
         (g, "backward passes grad_out through unchanged; multiply it by 1 - t²."),
     ]
-    return _report(_check_layer(cls, np.tanh, lambda z: 1 - np.tanh(z) ** 2, wrong_forward, wrong_backward,
+    return report(_check_layer(cls, np.tanh, lambda z: 1 - np.tanh(z) ** 2, wrong_forward, wrong_backward,
                                 x, x2, "Tanh"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import CheckResult, _close, _report, _run
+from .check_result import CheckResult, call, close, report
 from .layers import Parameter
 from .optim import Optimizer
 
@@ -21,7 +21,7 @@ _STEPS, _RESET_AFTER, _N_PARAMS = 6, 4, 3
 
 
 def _same_path(a, b) -> bool:
-    return all(_close(x, y) for step_a, step_b in zip(a, b) for x, y in zip(step_a, step_b))
+    return all(close(x, y) for step_a, step_b in zip(a, b) for x, y in zip(step_a, step_b))
 
 
 def _problem(what: str) -> tuple:
@@ -41,12 +41,12 @@ def _student_path(opt, w0, grads):
     with np.errstate(all="ignore"):
         for k, gs in enumerate(grads):
             if k == _RESET_AFTER:
-                _, error = _run(opt.reset)
+                _, error = call(opt.reset)
                 if error is not None:
                     return None, CheckResult(False, "reset(): " + error.message)
             for p, g in zip(params, gs):
                 p.grad[...] = g                       # backward fills the gradient arrays in place
-            _, error = _run(opt.step, params)
+            _, error = call(opt.step, params)
             if error is not None:
                 return None, CheckResult(False, "step(): " + error.message)
             if any(p.value is not a for p, a in zip(params, arrays)):
@@ -104,27 +104,30 @@ def _judge(student, rights, wrongs, reset_wrongs, ok: str) -> CheckResult:
                               f"right). Compare your update with the formula in the text, term by term.")
 
 
-def _optimizer(cls, kind, **hyper):
+def _student_run(cls, kind, problem, **hyper):
+    """Build ``cls(**hyper)`` and step it on ``_problem(problem)``: ((w0, grads, student path), None),
+    or (None, CheckResult) saying why the class could not be built or stepped."""
     if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
         return None, CheckResult(False, f"pass the class itself, a subclass of bl.Optimizer ({kind}), not "
                                         f"{cls!r}: bl.train accepts only Optimizer objects.")
-    opt, error = _run(lambda: cls(**hyper))
+    opt, error = call(lambda: cls(**hyper))
     if error is not None:
         return None, CheckResult(False, f"{cls.__name__}({', '.join(f'{k}={v}' for k, v in hyper.items())}): "
                                         + error.message)
-    return opt, None
+    w0, grads = _problem(problem)
+    student, error = _student_path(opt, w0, grads)
+    if error is not None:
+        return None, error
+    return (w0, grads, student), None
 
 
 def check_momentum(cls) -> CheckResult:
     """``cls(lr, beta)`` must step V ← βV - η g, W ← W + V, one V per parameter, ``reset()`` clearing it."""
     lr, beta = 0.05, 0.8
-    opt, error = _optimizer(cls, "like bl.Momentum", lr=lr, beta=beta)
+    run, error = _student_run(cls, "like bl.Momentum", "momentum", lr=lr, beta=beta)
     if error is not None:
-        return _report(error)
-    w0, grads = _problem("momentum")
-    student, error = _student_path(opt, w0, grads)
-    if error is not None:
-        return _report(error)
+        return report(error)
+    w0, grads, student = run
 
     def rule(form="right", b=beta):
         def update(st, g, t):
@@ -159,19 +162,16 @@ def check_momentum(cls) -> CheckResult:
                                               "it in self.state, which Optimizer.reset() empties.")]
     rights = [path()]
     ok = f"six steps on three parameters match V ← βV - ηg, W ← W + V (lr={lr}, beta={beta}), reset() included."
-    return _report(_judge(student, rights, wrongs, reset_wrongs, ok))
+    return report(_judge(student, rights, wrongs, reset_wrongs, ok))
 
 
 def check_adam(cls) -> CheckResult:
     """``cls(lr, beta1, beta2, eps)`` must step Adam with bias correction, t counted once per step."""
     lr, b1, b2, eps = 0.05, 0.8, 0.9, 1e-2
-    opt, error = _optimizer(cls, "like bl.Adam", lr=lr, beta1=b1, beta2=b2, eps=eps)
+    run, error = _student_run(cls, "like bl.Adam", "adam", lr=lr, beta1=b1, beta2=b2, eps=eps)
     if error is not None:
-        return _report(error)
-    w0, grads = _problem("adam")
-    student, error = _student_path(opt, w0, grads)
-    if error is not None:
-        return _report(error)
+        return report(error)
+    w0, grads, student = run
 
     def rule(t_of=lambda t: t, fix=(True, True), swap=False, eps_in=False, sign=-1.0, rate=lr,
              square=True, betas=(b1, b2, eps), efficient=False):
@@ -236,4 +236,4 @@ def check_adam(cls) -> CheckResult:
     rights = [path(), path(rule(efficient=True))]
     ok = (f"six steps on three parameters match Adam with bias correction (lr={lr}, beta1={b1}, beta2={b2}, "
           f"eps={eps}), reset() included.")
-    return _report(_judge(student, rights, wrongs, reset_wrongs, ok))
+    return report(_judge(student, rights, wrongs, reset_wrongs, ok))
