@@ -1,6 +1,8 @@
 # The two commands of the README:
-#   make lab    set everything up (.venv) and open JupyterLab on notebooks/01_sigmoid.ipynb (127.0.0.1, with a token)
+#   make lab    set everything up (.venv) and open JupyterLab on notebooks/01_sigmoid.ipynb (127.0.0.1, with a token),
+#               as a student sees it: `backprop-lab lab` (backprop_lab/cli.py) without nbgrader's instructor panels
 #   make test   set everything up and run every test: ruff, unit tests, nbval over notebooks/, browser tests
+# make lab-instructor opens the same with nbgrader's Formgrader, Create Assignment and Course List.
 # Only python3 (3.11+) is needed beforehand; the virtual environment is created here.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,14 +11,12 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab's application settings directory inside the venv: defaults for this environment only.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 PORT   ?= 8888
-# Jupyter refuses to run as root unless told; containers and CI run as root.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab lint test unit notebooks execute student bench clean
+.PHONY: setup lab lab-instructor lint test unit notebooks execute student bench clean
 
 setup: $(STAMP) $(LAB_SETTINGS)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test,instructor]"
@@ -27,9 +27,12 @@ $(LAB_SETTINGS): lab-settings/overrides.json $(STAMP)
 	mkdir -p $(dir $@)
 	cp lab-settings/overrides.json $@
 
+# `backprop-lab lab DIR` serves DIR on 127.0.0.1 with a token, opens notebook 1, adds --allow-root as root.
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/01_sigmoid.ipynb \
-		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG)
+	$(VENV)/bin/backprop-lab lab notebooks --port $(PORT)
+
+lab-instructor: setup
+	$(VENV)/bin/backprop-lab lab notebooks --port $(PORT) --instructor
 
 # ruff (settings in pyproject.toml): the package, tests, tools, benchmarks and the notebooks.
 lint: setup
@@ -57,4 +60,4 @@ bench: setup
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache student build
+	rm -rf $(VENV) .pytest_cache student build dist *.egg-info

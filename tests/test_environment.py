@@ -74,9 +74,18 @@ def parse_environment_yml(text: str):
     return conda, pip
 
 
+# conda-forge names that differ from PyPI's (conda name -> PyPI name).
+CONDA_TO_PYPI = {"python-build": "build"}
+
+
 def environment_requirements():
     conda, _pip = parse_environment_yml((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    return [c for c in conda if _split(c)[0] not in ("python", "pip")]
+    out = []
+    for c in conda:
+        name, spec = _split(c)
+        if name not in ("python", "pip"):
+            out.append(CONDA_TO_PYPI.get(name, name) + spec)
+    return out
 
 
 def test_parser_on_a_small_example():

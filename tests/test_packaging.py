@@ -5,7 +5,7 @@
   setuptools >= 77 warns on every build about the table form).
 * ``lab-settings/overrides.json`` only uses settings that exist in the installed JupyterLab's schemas
   with values the schemas allow, ``make setup`` has installed it into the environment, and ``make lab``
-  opens a notebook that exists.
+  opens a notebook that exists (through ``backprop-lab lab``, tests/test_handout.py).
 
 CITATION.cff is read with a few lines of parsing (only top-level ``key: value`` pairs are needed);
 PyYAML, when installed (it comes with Jupyter), cross-checks that reading.
@@ -132,7 +132,9 @@ def test_make_setup_installed_the_lab_overrides():
 
 
 def test_make_lab_opens_an_existing_notebook():
+    from backprop_lab.handout import FIRST_NOTEBOOK
+
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    m = re.search(r"--LabApp\.default_url=/lab/tree/(\S+)", makefile)
-    assert m, "make lab should open the first notebook (--LabApp.default_url)"
-    assert (ROOT / "notebooks" / m.group(1)).is_file(), f"make lab opens notebooks/{m.group(1)}, which does not exist"
+    assert re.search(r"^lab: setup\n\t\$\(VENV\)/bin/backprop-lab lab notebooks", makefile, re.M), (
+        "make lab should open the lab through `backprop-lab lab notebooks` (backprop_lab/cli.py)")
+    assert (ROOT / "notebooks" / FIRST_NOTEBOOK).is_file(), f"the lab opens {FIRST_NOTEBOOK}, which does not exist"

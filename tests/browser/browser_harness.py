@@ -151,7 +151,11 @@ LAB_SETTINGS = {
 class JupyterLabServer:
     """``jupyter lab`` serving ``root_dir``; its own config, settings and runtime under ``work_dir``."""
 
-    def __init__(self, root_dir: Path, work_dir: Path, log_path: Path, repo_root: Path, settings=None):
+    def __init__(self, root_dir: Path, work_dir: Path, log_path: Path, repo_root: Path, settings=None,
+                 as_make_lab: bool = False):
+        # as_make_lab: start the server with the command line and environment of `make lab`
+        # (backprop_lab.cli.lab_command: the student's Jupyter config, notebook 1 as the start page).
+        self.as_make_lab = as_make_lab
         self.root_dir = Path(root_dir)
         self.work_dir = Path(work_dir)
         self.log_path = Path(log_path)
@@ -187,17 +191,27 @@ class JupyterLabServer:
         # The kernels import backprop_lab from this checkout even if it is not pip-installed.
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.repo_root), env.get("PYTHONPATH")) if p)
         env.pop("MPLBACKEND", None)  # the notebooks use the inline backend
+        if self.as_make_lab:
+            from backprop_lab.cli import lab_command
+
+            env.update(lab_command(self.root_dir)[1])
         return env
 
+    # A safety net if this process is killed before its clean-up runs: idle kernels are culled after
+    # 5 minutes, then the idle server shuts itself down.
+    SAFETY = ["--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
+              "--ServerApp.shutdown_no_activity_timeout=300"]
+
     def _command(self) -> list[str]:
+        test_only = [f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False",
+                     "--ServerApp.port_retries=0", *self.SAFETY]
+        if self.as_make_lab:      # make lab's own command line; only the port, token and safety net added
+            from backprop_lab.cli import lab_command
+
+            return lab_command(self.root_dir, port=self.port)[0] + test_only
         cmd = [sys.executable, "-m", "jupyterlab",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False",
-               f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.terminals_enabled=False",
-               # A safety net if this process is killed before its clean-up runs: idle kernels are
-               # culled after 5 minutes, then the idle server shuts itself down.
-               "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
-               "--ServerApp.shutdown_no_activity_timeout=300"]
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+               f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.terminals_enabled=False", *test_only]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         return cmd

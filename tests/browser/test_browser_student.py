@@ -1,9 +1,10 @@
-"""Notebook 07 the way a student opens it: ``make lab``'s settings, the windowed notebook, Run All.
+"""Notebook 07 the way a student opens it: ``make lab``'s server, the windowed notebook, Run All.
 
 The other browser tests run JupyterLab with every cell kept in the page (``windowingMode: none``),
 which makes cells easy to find. A student has JupyterLab's defaults: a windowed notebook, where cells
 far from the view are not in the page at all, plus the overrides ``make lab`` installs into the venv
-(lab-settings/overrides.json). This test starts its own server that way, runs the notebook from the
+(lab-settings/overrides.json). This test starts its own server with ``make lab``'s command line and
+environment (``backprop_lab.cli.lab_command``: the student's Jupyter config), runs the notebook from the
 Run menu, scrolls to the panel like a person, and moves a slider while the panel trains live.
 """
 import re
@@ -29,7 +30,8 @@ def student_page(browser_requirements, tmp_path_factory):
     shutil.copytree(REPO / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (work / "server").mkdir()
     server = harness.JupyterLabServer(root_dir=work / "notebooks", work_dir=work / "server",
-                                      log_path=work / "jupyter-server.log", repo_root=REPO, settings={})
+                                      log_path=work / "jupyter-server.log", repo_root=REPO, settings={},
+                                      as_make_lab=True)
     pw = sync_playwright().start()
     browser = page = None
     try:
