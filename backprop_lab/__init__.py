@@ -9,7 +9,6 @@ Layers (``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``, ``Identity``) share one con
 >>> model = bl.MLP((2, 10, 10, 1), seed=0)
 >>> history = bl.train(model, x, y, epochs=3000, lr=1.0)
 """
-from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
 from .data import (
     DATASETS,
     generate_circles,
@@ -20,17 +19,24 @@ from .data import (
     load_dataset,
     load_test_set,
 )
-from .gradcheck import check_layer_gradients, check_loss_gradient, check_model_gradients, numerical_gradient, rel_error
-from .graph import draw_graph, graph_nodes
-from .layers import Layer, Linear, Parameter, parameters_to_vector, vector_to_parameters
-from .losses import LOSSES, BCELoss, Loss, MSELoss, get_loss
+from .experiments.sweep import SweepResult, sweep
+from .figures.graph import draw_graph, graph_nodes
+from .figures.neurons import input_grid, neuron_outputs, plot_neuron_maps
+from .figures.plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
 from .metrics import accuracy, print_loss_log, print_predictions
-from .model import MLP, Sequential, load_model
-from .neurons import input_grid, neuron_outputs, plot_neuron_maps
-from .optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, Optimizer, default_lr, get_optimizer
-from .plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
+from .nn.activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Tanh, get_activation, sigmoid
+from .nn.gradcheck import (
+    check_layer_gradients,
+    check_loss_gradient,
+    check_model_gradients,
+    numerical_gradient,
+    rel_error,
+)
+from .nn.layers import Layer, Linear, Parameter, parameters_to_vector, vector_to_parameters
+from .nn.losses import LOSSES, BCELoss, Loss, MSELoss, get_loss
+from .nn.model import MLP, Sequential, load_model
+from .nn.optim import DEFAULT_LR, GD, OPTIMIZERS, Adam, Momentum, Optimizer, default_lr, get_optimizer
+from .nn.train import History, TrainingDiverged, train
 from .rounding import approx, mean_pm
-from .sweep import SweepResult, sweep
-from .train import History, TrainingDiverged, train
 
 __version__ = "0.1.0"

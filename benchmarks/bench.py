@@ -133,7 +133,7 @@ def bench(repeat, ref_epochs, sweep_epochs):
     train_us = t["train"] / ref_epochs * 1e6
     row("train(), one 2-10-10-1 sigmoid network, GD", train_us, "µs/epoch", ref_us / train_us,
         "≥ 1.0× reference", ref_us / train_us >= 1.0)
-    workers = importlib.import_module("backprop_lab.sweep")._workers(None)   # (bl.sweep is the function)
+    workers = importlib.import_module("backprop_lab.experiments.sweep")._workers(None)   # (bl.sweep is the function)
     sweep_us = t["sweep"] / (64 * sweep_epochs) * 1e6
     row(f"sweep(), K=64 (8 lr × 8 seeds), float64, {workers} thread(s)", sweep_us, "µs/network-epoch",
         ref_us / sweep_us, "≥ 8× reference", ref_us / sweep_us >= 8)

@@ -1,4 +1,4 @@
-"""Notebook 10's layer checks (backprop_lab.checks_layers) against right and deliberately wrong classes.
+"""Notebook 10's layer checks (backprop_lab.checks.layers) against right and deliberately wrong classes.
 
 Each wrong class below is written the way a student would write the mistake, independently of the
 check's own replay of it; the check must say "not yet" AND name that mistake, and accept every
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab import checks_layers as ce
+from backprop_lab.checks import layers as ce
 
 
 def _verdict(check, cls, capsys):

@@ -1,4 +1,4 @@
-"""Notebook 9's optimizer checks (backprop_lab.checks_optim) against right and deliberately wrong classes.
+"""Notebook 9's optimizer checks (backprop_lab.checks.optim) against right and deliberately wrong classes.
 
 Each wrong class below is written the way a student would write the mistake, independently of the
 check's own replay of it; the check must say "not yet" AND name that mistake, and it must accept
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab import checks_optim as ce
-from backprop_lab.optim import Optimizer
+from backprop_lab.checks import optim as ce
+from backprop_lab.nn.optim import Optimizer
 
 
 def _verdict(check, cls, capsys):

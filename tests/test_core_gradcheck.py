@@ -1,6 +1,6 @@
 """Numerical gradient checks: every layer, activation, loss and whole models, in float64.
 
-Each backward pass is compared with finite differences through ``backprop_lab.gradcheck`` (the
+Each backward pass is compared with finite differences through ``backprop_lab.nn.gradcheck`` (the
 five-point centred stencil, step h): a correct gradient agrees to far better than the 1e-7 tolerance.
 The last part checks the checker: a deliberately wrong backward pass must be reported as wrong.
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab.gradcheck import (
+from backprop_lab.nn.gradcheck import (
     check_layer_gradients,
     check_loss_gradient,
     check_model_gradients,

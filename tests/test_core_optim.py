@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab.layers import Parameter
+from backprop_lab.nn.layers import Parameter
 
 
 def _param(name, value, grad):
@@ -242,7 +242,7 @@ def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optim
 
 
 def test_only_models_of_the_package_layers_take_the_flat_vector_path():
-    from backprop_lab._one_network import OneNetwork
+    from backprop_lab.nn._one_network import OneNetwork
     gd = bl.get_optimizer("gd")
     mlp = bl.MLP((2, 3, 1), seed=0)
     assert OneNetwork.fits(mlp, gd)
@@ -268,7 +268,7 @@ def test_only_models_of_the_package_layers_take_the_flat_vector_path():
 def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
     """train() called again with the same model and optimizer (the playground's chunks) continues the
     optimizer's state on the flat vector path, bit for bit as one call of the whole length."""
-    from backprop_lab import _one_network
+    from backprop_lab.nn import _one_network
     x, y = bl.generate_xor_easy()
     for name in ("gd", "momentum", "adam"):
         whole = bl.MLP((2, 5, 4, 1), seed=2)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab.graph import draw_graph, graph_nodes
+from backprop_lab.figures.graph import draw_graph, graph_nodes
 
 
 def _setup():

@@ -14,12 +14,12 @@ import pytest
 
 import backprop_lab as bl
 import backprop_lab.widgets  # noqa: F401  (bl.widgets.check_settings)
-from backprop_lab import _batched
-from backprop_lab.activations import ACTIVATIONS, Activation
-from backprop_lab.losses import LOSSES, Loss
-from backprop_lab.optim import OPTIMIZERS, Optimizer
+from backprop_lab.experiments.sweep import sweep
+from backprop_lab.nn import _batched
+from backprop_lab.nn.activations import ACTIVATIONS, Activation
+from backprop_lab.nn.losses import LOSSES, Loss
+from backprop_lab.nn.optim import OPTIMIZERS, Optimizer
 from backprop_lab.playground.controls import make_control
-from backprop_lab.sweep import sweep
 from backprop_lab.validation import canonical_names
 
 X, Y = bl.generate_linear(100, seed=0)

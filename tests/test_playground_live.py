@@ -19,11 +19,11 @@ import pytest
 import traitlets
 
 import backprop_lab as bl
+from backprop_lab.nn.train import History
 from backprop_lab.playground import images, view
 from backprop_lab.playground import live as live_module
 from backprop_lab.playground import panel as panel_module
 from backprop_lab.playground.live import LiveRun
-from backprop_lab.train import History
 from backprop_lab.widgets import Playground, playground, render_run
 
 pytestmark = pytest.mark.usefixtures("stop_panels")

@@ -1,10 +1,10 @@
-"""The settings of a run, checked and made canonical in one place (backprop_lab.settings), as
+"""The settings of a run, checked and made canonical in one place (backprop_lab.experiments.settings), as
 ``sweep`` and the playground both use them; and the playground's ``check_settings`` over them."""
 import numpy as np
 import pytest
 
 import backprop_lab as bl
-from backprop_lab.settings import (
+from backprop_lab.experiments.settings import (
     RULES,
     check_loss_fits,
     hidden_sizes,

@@ -1,4 +1,4 @@
-"""backprop_lab.sweep: K networks trained at once must be K runs of train(), and the summaries right."""
+"""backprop_lab.experiments.sweep: K networks trained at once must be K runs of train(), and the summaries right."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
-from backprop_lab.sweep import SETTINGS, SweepResult, sweep  # noqa: E402
+from backprop_lab.experiments.sweep import SETTINGS, SweepResult, sweep  # noqa: E402
 
 X, Y = bl.generate_linear(100, seed=0)
 

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import backprop_lab as bl
+from backprop_lab.nn.train import History
 from backprop_lab.playground import live as live_module
 from backprop_lab.playground import panel as panel_module
-from backprop_lab.train import History
 from backprop_lab.widgets import CONTROLS, DEFAULTS, PanelCanvas, Playground, format_call, playground, render_run
 
 pytestmark = pytest.mark.usefixtures("stop_panels")

@@ -12,12 +12,12 @@ import math
 import ipywidgets as widgets
 import traitlets
 
-from ..activations import ACTIVATIONS
 from ..data import DATASETS
-from ..layers import INITS
-from ..losses import LOSSES
-from ..optim import OPTIMIZERS
-from ..settings import hidden_sizes
+from ..experiments.settings import hidden_sizes
+from ..nn.activations import ACTIVATIONS
+from ..nn.layers import INITS
+from ..nn.losses import LOSSES
+from ..nn.optim import OPTIMIZERS
 from ..validation import canonical_names
 
 #: The control names a panel can show, in their default order.

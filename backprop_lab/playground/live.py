@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from ..losses import get_loss
-from ..optim import get_optimizer
-from ..train import History, train
+from ..nn.losses import get_loss
+from ..nn.optim import get_optimizer
+from ..nn.train import History, train
 
 
 class LiveRun:

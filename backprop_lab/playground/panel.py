@@ -21,8 +21,8 @@ import threading
 
 import traitlets
 
-from ..model import MLP
-from ..optim import get_optimizer
+from ..nn.model import MLP
+from ..nn.optim import get_optimizer
 from . import view
 from .controls import LR_FORMAT, check_controls, make_control
 from .drawing import RESOLUTION, PanelCanvas

@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import settings as rules
 from ..data import load_dataset, load_test_set
+from ..experiments import settings as rules
 from ..validation import as_2d_array
 
 #: The settings of a run and their defaults (the lab's network, on the XOR set).

@@ -14,7 +14,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from ..plots import DPI
+from ..figures.plots import DPI
 from . import neuron_box
 from .controls import STYLE
 from .drawing import FIGSIZE, curve_title

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import lookup
 from .layers import Layer
-from .validation import lookup
 
 
 def sigmoid(x):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from .activations import ACTIVATIONS
-from .data import DATASETS, noise_level
-from .layers import INITS
-from .losses import LOSSES
-from .optim import OPTIMIZERS, default_lr
-from .validation import check_learning_rate, check_positive_int, lookup
+from ..data import DATASETS, noise_level
+from ..nn.activations import ACTIVATIONS
+from ..nn.layers import INITS
+from ..nn.losses import LOSSES
+from ..nn.optim import OPTIMIZERS, default_lr
+from ..validation import check_learning_rate, check_positive_int, lookup
 
 
 def hidden_sizes(h) -> tuple:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .check_result import CheckResult, call, close, report
-from .gradcheck import numerical_gradient as _package_numerical_gradient
-from .gradcheck import rel_error
+from ..nn.activations import sigmoid
+from ..nn.gradcheck import numerical_gradient as _package_numerical_gradient
+from ..nn.gradcheck import rel_error
+from .verdict import CheckResult, call, close, report
 
 GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
 
@@ -137,8 +137,8 @@ def package_backward_pass(cache, y):
     The stand-in for the student's ``backward_pass`` while that exercise is unfinished: the cache's
     weights are loaded into an ``MLP`` whose ``backward`` (``Linear`` and ``Sigmoid`` layers) does the work.
     """
-    from .losses import MSELoss
-    from .model import MLP
+    from ..nn.losses import MSELoss
+    from ..nn.model import MLP
     sizes = (cache["W1"].shape[0], cache["W1"].shape[1], cache["W2"].shape[1], cache["W3"].shape[1])
     model = MLP(sizes, seed=0)
     for k, lin in enumerate(model.linear_layers(), start=1):

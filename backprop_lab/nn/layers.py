@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_positive_int, lookup
+from ..validation import check_positive_int, lookup
 
 
 class Parameter:

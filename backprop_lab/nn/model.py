@@ -11,9 +11,9 @@ import zipfile
 
 import numpy as np
 
+from ..validation import as_2d_array, check_positive_int
 from .activations import get_activation
 from .layers import Layer, Linear, Parameter
-from .validation import as_2d_array, check_positive_int
 
 _FORMAT = "backprop_lab.model.v1"
 

@@ -35,13 +35,13 @@ from numbers import Integral
 
 import numpy as np
 
-from . import _batched
-from .data import load_dataset
-from .layers import parameters_to_vector
-from .losses import LOSSES
+from ..data import load_dataset
+from ..nn import _batched
+from ..nn.layers import parameters_to_vector
+from ..nn.losses import LOSSES
+from ..validation import check_positive_int, check_xy
 from .settings import check_loss_fits, resolve_lr, resolve_output_activation, setting
 from .sweep_result import SETTINGS, SweepResult
-from .validation import check_positive_int, check_xy
 
 
 def _as_list(value):

@@ -1,9 +1,9 @@
 """What every exercise check shares: the verdict (``CheckResult``), calling the student's function
 safely, comparing its answer with the right one and the typical wrong ones, and ``yours_or_package``.
 
-The checks themselves live in ``checks`` (notebooks 1-4, and 10's BCE gradient), ``checks_backprop``
-(notebook 3's numerical gradient and whole backward pass), ``checks_optim`` (notebook 9) and
-``checks_layers`` (notebook 10); each builds its reply with these.
+The checks themselves live beside it in ``basics`` (notebooks 1-4, and 10's BCE gradient), ``backprop``
+(notebook 3's numerical gradient and whole backward pass), ``optim`` (notebook 9) and ``layers``
+(notebook 10); each builds its reply with these.
 """
 from __future__ import annotations
 

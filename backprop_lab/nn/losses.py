@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import canonical_names, check_same_shape, lookup
 from .activations import ACTIVATIONS
-from .validation import canonical_names, check_same_shape, lookup
 
 
 def _size(pred):

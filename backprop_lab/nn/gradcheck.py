@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_xy
 from .losses import get_loss
-from .validation import check_xy
 
 
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-3) -> np.ndarray:

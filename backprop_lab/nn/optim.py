@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_learning_rate, lookup
+from ..validation import check_learning_rate, lookup
 
 
 class Optimizer:

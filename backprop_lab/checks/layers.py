@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .check_result import CheckResult, call, close, report
-from .layers import Layer
+from ..nn.activations import sigmoid
+from ..nn.layers import Layer
+from .verdict import CheckResult, call, close, report
 
 
 def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..validation import check_positive_int, check_xy
 from . import _one_network
 from .losses import get_loss
 from .optim import get_optimizer
-from .validation import check_positive_int, check_xy
 
 
 class TrainingDiverged(ValueError):

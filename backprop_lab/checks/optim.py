@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .check_result import CheckResult, call, close, report
-from .layers import Parameter
-from .optim import Optimizer
+from ..nn.layers import Parameter
+from ..nn.optim import Optimizer
+from .verdict import CheckResult, call, close, report
 
 _STEPS, _RESET_AFTER, _N_PARAMS = 6, 4, 3
 

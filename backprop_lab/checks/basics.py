@@ -1,4 +1,4 @@
-"""Checks for the notebooks' "your turn" exercises.
+"""Checks for the "your turn" exercises of notebooks 1, 2 and 4, and the gradient exercises of notebooks 3 and 10.
 
 Each ``check_*`` function calls the student's function on random inputs (seeded), compares it with
 the right answer and, when it differs, with the typical wrong answers, so the reply can name the
@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .check_result import CheckResult, call, close, report, verdict, yours_or_package  # noqa: F401
-from .checks_backprop import (  # noqa: F401  (notebook 3's exercises, in their own module)
-    check_backward_pass,
-    check_forward_cache,
-    check_numerical_gradient,
-    forward_cache,
-    package_backward_pass,
-)
+from ..nn.activations import sigmoid
+from .verdict import CheckResult, call, report, verdict
 
 
 def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
@@ -125,9 +118,9 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
 def check_train_step(fn, seed: int = 0) -> CheckResult:
     """``fn(model, x, y, lr)`` must do one GD step (forward, MSE loss, backward, W ← W - lr ∂L/∂W)
     on ``model`` in place and return the loss before the step (a float)."""
-    from .data import generate_xor_easy
-    from .losses import MSELoss
-    from .model import MLP
+    from ..data import generate_xor_easy
+    from ..nn.losses import MSELoss
+    from ..nn.model import MLP
     x, y = generate_xor_easy()
     lr = 0.3
     student, ref = MLP(seed=seed), MLP(seed=seed)
@@ -159,8 +152,8 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
 
 def package_train_step(model, x, y, lr):
     """One gradient-descent step with the package's MSELoss and GD: the stand-in for ``train_step``."""
-    from .losses import MSELoss
-    from .optim import GD
+    from ..nn.losses import MSELoss
+    from ..nn.optim import GD
     loss_fn = MSELoss()
     value = loss_fn.forward(model.forward(x), y)
     model.backward(loss_fn.backward())
@@ -175,9 +168,9 @@ def check_fit(fn, seed: int = 0) -> CheckResult:
     import contextlib
     import io
 
-    from .data import generate_xor_easy
-    from .model import MLP
-    from .train import train
+    from ..data import generate_xor_easy
+    from ..nn.model import MLP
+    from ..nn.train import train
     x, y = generate_xor_easy()
     epochs, lr, every = 30, 0.5, 10
     right = train(MLP(seed=seed), x, y, epochs=epochs, lr=lr, print_fn=None).loss
@@ -235,7 +228,7 @@ def check_stable_sigmoid(fn) -> CheckResult:
 
 def package_bce_grad(pred, target):
     """dL/dŷ by the package's ``BCELoss``: the stand-in for ``bce_grad``."""
-    from .losses import BCELoss
+    from ..nn.losses import BCELoss
     loss = BCELoss()
     loss.forward(pred, target)
     return loss.backward()

@@ -1,0 +1,33 @@
+"""The exercise checks: each runs a student's function, names the typical mistake it sees, and stands in
+with the package's version while the exercise is unfinished.
+
+``from backprop_lab import checks`` gives every check of notebooks 1-4 (``checks.check_sigmoid_derivative``,
+``checks.yours_or_package``...); notebooks 9 and 10 also use ``checks.optim`` and ``checks.layers``.
+
+* ``verdict``: what every check shares (``CheckResult``, calling the student's code, the report);
+* ``basics``: notebooks 1, 2 and 4 (σ′, the stable sigmoid, the forward pass, a training step, the loop)
+  and the MSE, linear-layer and BCE gradients;
+* ``backprop``: notebook 3's numerical gradient, forward cache and whole backward pass;
+* ``optim``: notebook 9's ``Momentum`` and ``Adam``; ``layers``: notebook 10's ``Tanh`` and ``ReLU``.
+"""
+from . import layers, optim
+from .backprop import (
+    check_backward_pass,
+    check_forward_cache,
+    check_numerical_gradient,
+    forward_cache,
+    package_backward_pass,
+)
+from .basics import (
+    check_bce_grad,
+    check_fit,
+    check_forward,
+    check_linear_backward,
+    check_mse_grad,
+    check_sigmoid_derivative,
+    check_stable_sigmoid,
+    check_train_step,
+    package_bce_grad,
+    package_train_step,
+)
+from .verdict import CheckResult, call, close, report, verdict, yours_or_package
