@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .losses import get_loss
-from .plots import _new_axes
+from .plots import new_axes
 from .validation import check_xy
 
 
@@ -68,7 +68,7 @@ def draw_graph(model, x, y, sample: int = 0, values: str = "forward", loss="mse"
     n = len(nodes[0]["value"])
     if not 0 <= sample < n:
         raise ValueError(f"sample must be a row index from 0 to {n - 1}; got {sample}.")
-    ax = _new_axes(1, width=1.15 * len(nodes), height=2.2) if ax is None else ax
+    ax = new_axes(1, width=1.15 * len(nodes), height=2.2) if ax is None else ax
     key = "value" if values == "forward" else "grad"
     for j, node in enumerate(nodes):
         arr = node[key]

@@ -29,8 +29,9 @@ def _flat_layers(model):
     return layers
 
 
-def _groups(model):
-    """The layers grouped as [Linear, activation, ...]: one group per Linear (a neuron layer)."""
+def neuron_layers(model):
+    """The layers grouped as [Linear, activation, ...]: one group per Linear (a neuron layer), the
+    output's last. Raises ``ValueError`` unless the first layer is a ``Linear`` with 2 inputs."""
     groups = []
     for layer in _flat_layers(model):
         if isinstance(layer, Linear) or not groups:
@@ -57,7 +58,7 @@ def neuron_outputs(model, grid) -> list[np.ndarray]:
     if grid.ndim < 2 or grid.shape[-1] != 2:
         raise ValueError(f"grid must hold 2-D input points, shape (..., 2) such as (res, res, 2); "
                          f"got shape {grid.shape}. Build one with bl.input_grid(x).")
-    groups = _groups(model)
+    groups = neuron_layers(model)
     h = grid.reshape(-1, 2)                                      # (M, 2)
     outputs = []
     for group in groups:
@@ -88,7 +89,7 @@ def _plane_points(x):
     return x
 
 
-def _colour_range(group, values):
+def colour_range(group, values):
     """(vmin, vmax): the activation's fixed range if bounded, else the layer's own range on the grid."""
     lo, hi = group[-1].output_range or (-np.inf, np.inf)
     if np.isfinite(lo) and np.isfinite(hi):
@@ -108,21 +109,21 @@ def plot_neuron_maps(model, x, y=None, resolution: int = 40, axes=None, padding:
     """
     import matplotlib.pyplot as plt
 
-    _groups(model)                                               # refuse a model without 2 inputs first
+    neuron_layers(model)                                         # refuse a model without 2 inputs first
     x = _plane_points(x)
     y = None if y is None else as_2d_array(y, "y")
     if y is not None and len(y) != len(x):
         raise ValueError(f"x has {len(x)} points but y has {len(y)} labels; give one label per point.")
     grid, extent = input_grid(x, resolution, padding)
     values = neuron_outputs(model, grid)                         # [(n_units, res, res), ...]
-    groups = _groups(model)
+    groups = neuron_layers(model)
     n_cols = max(v.shape[0] for v in values)
     if axes is None:
         _, axes = plt.subplots(len(values), n_cols, figsize=(size * n_cols + 0.4, (size + 0.2) * len(values)),
                                dpi=DPI, layout="constrained", squeeze=False)
     axes = np.asarray(axes).reshape(len(values), -1)
     for i, (group, v) in enumerate(zip(groups, values)):
-        vmin, vmax = _colour_range(group, v)
+        vmin, vmax = colour_range(group, v)
         last = i == len(values) - 1
         for j, ax in enumerate(axes[i]):
             ax.set_xticks([])

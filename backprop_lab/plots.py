@@ -13,7 +13,9 @@ CLASS_COLORS = ("tab:red", "tab:blue")
 DPI = 80
 
 
-def _new_axes(ncols=1, width=3.2, height=3.0):
+def new_axes(ncols=1, width=3.2, height=3.0):
+    """A new figure of ``ncols`` axes side by side, ``width`` × ``height`` inches each; returns the axes
+    (one ``Axes``, or an array of ``ncols``). The ``ax=None`` default of every plot here."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), dpi=DPI, layout="constrained")
     return axes
@@ -28,7 +30,7 @@ def _scatter_classes(ax, x, labels):
     ax.set_aspect("equal", adjustable="box")
 
 
-def _plain_log_axis(ax):
+def plain_log_axis(ax):
     """Log-scale y axis with plain tick labels (0.01, not mathtext 10⁻², which is slow to lay out).
 
     Minor ticks are labelled at 2 and 5 times a power of ten, or all of them when the view spans
@@ -60,7 +62,7 @@ def show_result(x, y, pred, axes=None, threshold: float = 0.5):
     check_same_shape(pred, y, "pred", "y")
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} points but y has {len(y)} labels.")
-    axes = _new_axes(2) if axes is None else axes
+    axes = new_axes(2) if axes is None else axes
     labels_pred = (pred > threshold).astype(int)
     wrong = int(np.sum(labels_pred != (y > threshold)))
     _scatter_classes(axes[0], x, (y > threshold).astype(int))
@@ -86,7 +88,7 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
         raise ValueError(f"got {len(labels)} labels for {len(histories)} histories.")
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric must be 'loss' or 'accuracy'; got {metric!r}.")
-    ax = _new_axes(1, width=4.2) if ax is None else ax
+    ax = new_axes(1, width=4.2) if ax is None else ax
     for h, label in zip(histories, labels):
         # A run on its way to diverging can reach 1e260; matplotlib's log axis overflows on such
         # values, and nothing above 1e100 is readable anyway.
@@ -97,7 +99,7 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
             ax.plot([h.diverged_at], [values[-1] if len(values) else 1.0], "x", color=line.get_color(),
                     ms=8, mew=2)
     if logy and metric == "loss":
-        _plain_log_axis(ax)
+        plain_log_axis(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title("Learning curve" if len(histories) == 1 else "Learning curves")
@@ -112,7 +114,7 @@ def plot_decision_boundary(model, x, y=None, ax=None, resolution: int = 80, padd
     model: takes (M, 2) inputs; x: (N, 2); y: (N, 1) labels or None. Returns the axes.
     """
     x = as_2d_array(x, "x", 2)
-    ax = _new_axes(1) if ax is None else ax
+    ax = new_axes(1) if ax is None else ax
     lo, hi = x.min(axis=0) - padding, x.max(axis=0) + padding
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([g0.ravel(), g1.ravel()])
@@ -145,7 +147,7 @@ def draw_network(model, ax=None, values: str = "weight", title=None):
         raise ValueError(f"values must be 'weight' or 'grad'; got {values!r}.")
     linears = model.linear_layers()
     sizes = [linears[0].in_features] + [lin.out_features for lin in linears]
-    ax = _new_axes(1, width=4.0, height=3.0) if ax is None else ax
+    ax = new_axes(1, width=4.0, height=3.0) if ax is None else ax
     ys = [np.linspace(0, 1, s) if s > 1 else np.array([0.5]) for s in sizes]
     mats = [lin.weight if values == "weight" else lin.weight_grad for lin in linears]
     scale = max(float(np.max(np.abs(m))) for m in mats) or 1.0

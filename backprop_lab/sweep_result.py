@@ -9,7 +9,7 @@ import numpy as np
 
 from .layers import vector_to_parameters
 from .model import MLP
-from .plots import _new_axes
+from .plots import new_axes
 from .rounding import approx, mean_pm
 from .settings import setting
 from .train import History
@@ -213,7 +213,7 @@ class SweepResult:
         grid = np.full((len(ys), len(xs)), np.nan)
         for (vx, vy), idx in self.groups((x, y)).items():
             grid[ys.index(vy), xs.index(vx)] = _stats(per_net[idx])[0]
-        ax = _new_axes(1, width=1.2 + 0.6 * len(xs), height=1.2 + 0.45 * len(ys)) if ax is None else ax
+        ax = new_axes(1, width=1.2 + 0.6 * len(xs), height=1.2 + 0.45 * len(ys)) if ax is None else ax
         from matplotlib.colors import LogNorm
         finite = grid[np.isfinite(grid)]
         log = value == "loss" and finite.size > 0 and finite.min() > 0
@@ -238,7 +238,7 @@ class SweepResult:
         log scale, a std band reaching below zero is drawn down to the mean only. Returns the axes."""
         curves = getattr(self, lookup({"loss": "loss", "accuracy": "accuracy"}, metric, "metric"))
         lookup({"std": 0, "minmax": 0}, band, "band")
-        ax = _new_axes(1, width=4.2) if ax is None else ax
+        ax = new_axes(1, width=4.2) if ax is None else ax
         epochs = np.arange(1, self.epochs + 1)
         for key, idx in self.groups(by).items():
             with np.errstate(over="ignore", invalid="ignore"):

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from ..plots import DPI, _plain_log_axis
-from .images import _lut, boundary_rgb, encode
+from ..plots import DPI, plain_log_axis
+from .images import boundary_rgb, colour_table, encode
 
 FIGSIZE = (7.0, 2.8)
 RESOLUTION = 80                   # boundary image: grid points per side
@@ -44,8 +44,8 @@ class PanelCanvas:
                                     top=1 - 0.3 / height, wspace=0.3)
         ax, bx = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
         self.ax_curve, self.ax_boundary = ax, bx
-        self._lut = _lut(TINTS)
-        _plain_log_axis(ax)
+        self._lut = colour_table(TINTS)
+        plain_log_axis(ax)
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")

@@ -13,14 +13,14 @@ import struct
 
 import numpy as np
 
-from ..neurons import _colour_range, _groups, input_grid, neuron_outputs
+from ..neurons import colour_range, input_grid, neuron_layers, neuron_outputs
 
 CMAP = "RdBu"                     # red = class 0 / low, blue = class 1 / high (as plot_decision_boundary)
 BOUNDARY_GREY = (60, 60, 60)
 
 
 @functools.cache
-def _lut(tint: float = 1.0) -> np.ndarray:
+def colour_table(tint: float = 1.0) -> np.ndarray:
     """The colour map as a (256, 3) uint8 table, mixed with white: tint 1 = full colour."""
     from matplotlib import colormaps
     rgb = colormaps[CMAP](np.linspace(0, 1, 256))[:, :3]
@@ -80,10 +80,10 @@ def neuron_map_pngs(model, x, resolution: int = 24, fmt: str = "png") -> list[li
     """
     grid, _ = input_grid(x, resolution)
     values = neuron_outputs(model, grid)[:-1]                    # the hidden layers: (n_units, res, res)
-    lut = _lut()
+    lut = colour_table()
     pngs = []
-    for group, v in zip(_groups(model), values):
-        lo, hi = _colour_range(group, v)
+    for group, v in zip(neuron_layers(model), values):
+        lo, hi = colour_range(group, v)
         # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
         pngs.append([encode(rgb, fmt) for rgb in colour_image(v[:, ::-1], lo, hi, lut)])
     return pngs

@@ -9,7 +9,7 @@ import copy
 
 import ipywidgets as widgets
 
-from ..neurons import _groups
+from ..neurons import neuron_layers
 from .images import neuron_map_pngs
 
 NEURON_PX = 44                        # a neuron map's size on screen
@@ -54,4 +54,4 @@ def draw(panel, model, fmt: str = "png"):
 
 
 def _hidden_groups(model):
-    return _groups(model)[:-1]
+    return neuron_layers(model)[:-1]
