@@ -124,8 +124,7 @@ class Playground:
         model = MLP((data.x.shape[1], *s["hidden"], 1), activation=s["activation"],
                     output_activation=s["output_activation"], seed=s["seed"], init=s["init"])
         run = LiveRun(model, data.x, data.y, epochs=s["epochs"], optimizer=get_optimizer(s["optimizer"], s["lr"]),
-                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test)
-        run.settings = s
+                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test, settings=s)
         self.last_error = None
         view.clear_message(self)
         with self._lock:

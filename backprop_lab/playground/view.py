@@ -8,7 +8,6 @@ a JPEG (ten times faster to encode); a final frame is a PNG.
 from __future__ import annotations
 
 import contextlib
-import copy
 import html
 
 import ipywidgets as widgets
@@ -143,12 +142,7 @@ def show_snapshot(panel, epoch):
     shown = run.snapshot_epochs[j]
     with quietly(panel):
         panel.replay.value = shown
-    model = run.model
-    if shown != run.epoch:
-        if getattr(run, "replay_model", None) is None:
-            run.replay_model = copy.deepcopy(run.model)
-        model = run.replay_model
-        model.load_state_dict(run.snapshots[j])
+    model = run.snapshot_model(j)
     png = panel._replay_cache.get((shown, run.epoch))   # (epoch shown, epochs trained): the curve differs
     if png is None:
         test = None if run.x_test is None else (run.test_epochs, run.test_loss)
