@@ -34,6 +34,13 @@ NOISE_MAX = 0.3
 
 STYLE = {"description_width": "95px"}
 WIDTH = "280px"
+BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
+
+
+def with_class(w, cls: str):
+    """``w`` with the CSS class ``cls`` added (how the browser tests and the notebooks' CSS find a part)."""
+    w.add_class(cls)
+    return w
 
 
 class HiddenUnits(widgets.HBox):
