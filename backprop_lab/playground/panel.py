@@ -23,7 +23,7 @@ import traitlets
 
 from ..model import MLP
 from ..optim import get_optimizer
-from .controls import LR_FORMAT, check_controls
+from .controls import check_controls, round_lr
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
 from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
@@ -104,11 +104,11 @@ class Playground:
     def _control_value(self, name):
         value = self.controls[name].value
         if name == "lr":
-            # The slider's value rounded as its readout shows it (".1e": 0.0316... -> 0.032), so the
+            # The slider's value rounded as its readout shows it (0.0316... -> 0.032), so the
             # call shown is the one that ran; the initial value is kept exact.
             value = float(value)
             if not math.isclose(value, self._lr_exact, rel_tol=1e-9):
-                value = float(format(value, LR_FORMAT))
+                value = round_lr(value)
         return value
 
     def _apply(self, changes: dict):
