@@ -64,7 +64,7 @@ class Playground:
             self.run()
 
     # ---- display and state ---------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs):          # IPython's display protocol: shown as its root widget
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self):
