@@ -12,8 +12,9 @@ The code lives in ``backprop_lab.playground``, one idea per module:
 * ``controls``: one widget per setting;
 * ``live``: a run advanced in chunks (``LiveRun``) and the worker thread that plays it (``Player``);
 * ``drawing``: the fast picture (``PanelCanvas``); ``images``: pictures straight from arrays (neuron maps);
-* ``view``: the widget tree and what a frame puts on it; ``neuron_box``: the neuron maps under it;
-* ``panel``: ``Playground`` and ``playground``, the methods the buttons call.
+* ``view``: ``PanelView``, the widget tree and everything on screen (the run shown, the picture,
+  the replay pictures, the message box); ``neuron_box``: ``NeuronBox``, the neuron maps under it;
+* ``panel``: ``Playground`` and ``playground``: the settings, the worker, the methods the buttons call.
 """
 from .playground.controls import CONTROLS, HiddenUnits
 from .playground.drawing import PanelCanvas, render_run

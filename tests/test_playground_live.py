@@ -106,11 +106,13 @@ def trace(monkeypatch):
             super().__init__(*args, **kwargs)
             events.append(("run", self))
 
-    real_draw, real_train = view.draw, live_module.train
+    real_draw, real_train = view.PanelView.draw, live_module.train
 
-    def draw(panel, run, final):
-        real_draw(panel, run, final)
-        events.append(("frame", run, run.epoch, panel.image.format, panel.image.value))
+    def draw(panel_view, run, final):
+        picture = real_draw(panel_view, run, final)
+        if picture is not None:                       # None: a frame of a run no longer shown, dropped
+            events.append(("frame", run, run.epoch, "png" if picture.startswith(PNG) else "jpeg", picture))
+        return picture
 
     def train(*args, **kwargs):
         with lock:
@@ -123,7 +125,7 @@ def trace(monkeypatch):
                 running[0] -= 1
 
     monkeypatch.setattr(panel_module, "LiveRun", Recorded)
-    monkeypatch.setattr(view, "draw", draw)
+    monkeypatch.setattr(view.PanelView, "draw", draw)
     monkeypatch.setattr(live_module, "train", train)
     return events
 
@@ -183,7 +185,7 @@ def test_a_control_change_is_not_lost_while_the_worker_draws():
     inside, release = threading.Event(), threading.Event()
 
     def worker_drawing():
-        with view.quietly(panel):
+        with panel.view.quietly():
             inside.set()
             release.wait(30)
 
@@ -662,7 +664,7 @@ def test_neuron_maps_are_bmp_while_playing_and_png_when_final():
     pixels as the final PNGs would be."""
     panel = playground(controls=("lr",), epochs=2000, neuron_maps=True)   # long enough for frames before the last
     formats = []
-    image = panel._neuron_images[0][0]
+    image = _neuron_columns(panel)[0][0]
     image.observe(lambda change: formats.append((image.format, bytes(change["new"][:2]))), names="value")
     panel.play(restart=True)
     assert panel.wait()

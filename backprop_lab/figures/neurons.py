@@ -28,7 +28,8 @@ def _flat_layers(model):
 
 
 def neuron_layers(model):
-    """The layers grouped as [Linear, activation, ...]: one group per Linear (a neuron layer)."""
+    """The layers grouped as [Linear, activation, ...]: one group per Linear (a neuron layer), the
+    output's last. Raises ``ValueError`` unless the first layer is a ``Linear`` with 2 inputs."""
     groups = []
     for layer in _flat_layers(model):
         if isinstance(layer, Linear) or not groups:
@@ -106,7 +107,7 @@ def plot_neuron_maps(model, x, y=None, resolution: int = 40, axes=None, padding:
     """
     import matplotlib.pyplot as plt
 
-    neuron_layers(model)                                               # refuse a model without 2 inputs first
+    neuron_layers(model)                                         # refuse a model without 2 inputs first
     x = _plane_points(x)
     y = None if y is None else as_2d_array(y, "y")
     if y is not None and len(y) != len(x):

@@ -17,6 +17,8 @@ DPI = 80
 
 
 def new_axes(ncols=1, width=3.2, height=3.0):
+    """A new figure of ``ncols`` axes side by side, ``width`` × ``height`` inches each; returns the axes
+    (one ``Axes``, or an array of ``ncols``). The ``ax=None`` default of every plot here."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), dpi=DPI, layout="constrained")
     return axes

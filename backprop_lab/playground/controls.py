@@ -25,7 +25,8 @@ CONTROLS = ("dataset", "lr", "hidden", "activation", "optimizer", "loss", "epoch
 
 LR_RANGE = (-5, 2)           # the learning-rate slider spans 10**-5 .. 10**2
 LR_STEP = 0.1                # in powers of ten
-LR_FORMAT = ".1e"            # the slider's readout; the lr it gives is rounded the same way
+LR_DIGITS = 2                # significant digits of the slider's readout; the lr it gives is rounded the same way
+LR_PLAIN = (1e-3, 1e4)       # the readout writes plain decimals (0.79, 100) in this range, else 1.0e-5
 MAX_HIDDEN = 32
 MAX_LAYERS = 3
 EPOCHS_RANGE = (10, 10000)
@@ -34,6 +35,13 @@ NOISE_MAX = 0.3
 
 STYLE = {"description_width": "95px"}
 WIDTH = "280px"
+BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
+
+
+def with_class(w, cls: str):
+    """``w`` with the CSS class ``cls`` added (how the browser tests and the notebooks' CSS find a part)."""
+    w.add_class(cls)
+    return w
 
 
 class HiddenUnits(widgets.HBox):
@@ -96,12 +104,38 @@ class HiddenUnits(widgets.HBox):
             self._syncing = False
 
 
+def round_lr(value: float) -> float:
+    """``value`` rounded to the readout's ``LR_DIGITS`` significant digits (0.0316... -> 0.032): the
+    learning rate a slider position gives is the number its readout shows."""
+    return float(f"{value:.{LR_DIGITS - 1}e}")
+
+
+def lr_readout_format(value: float) -> str:
+    """The d3-format specifier (ipywidgets' ``readout_format``) for the lr slider showing ``value``,
+    two significant digits either way: ``".2r"``, decimal notation (0.79, 0.50, 1.0, 0.0010, 100,
+    3200), while the rounded value lies in ``LR_PLAIN``; ``".1e"`` beyond (1.0e-5, 7.9e-4, 2.0e+4).
+    No single specifier switches at these bounds (``g`` writes 100 as 1.0e+2 at two digits and turns
+    scientific only below 1e-6), so the slider changes its specifier with its value."""
+    lo, hi = LR_PLAIN
+    return f".{LR_DIGITS}r" if lo <= round_lr(value) < hi else f".{LR_DIGITS - 1}e"
+
+
 def lr_slider(value: float) -> widgets.FloatLogSlider:
+    """The learning-rate slider: powers of ten from ``LR_RANGE`` (widened to hold ``value``) in steps
+    of ``LR_STEP``, its readout written by ``lr_readout_format``."""
     exponent = math.log10(value)
-    return widgets.FloatLogSlider(value=value, base=10, min=min(LR_RANGE[0], math.floor(exponent)),
-                                  max=max(LR_RANGE[1], math.ceil(exponent)), step=LR_STEP,
-                                  readout_format=LR_FORMAT, description="learning rate",
-                                  continuous_update=False, style=STYLE, layout={"width": WIDTH})
+    slider = widgets.FloatLogSlider(value=value, base=10, min=min(LR_RANGE[0], math.floor(exponent)),
+                                    max=max(LR_RANGE[1], math.ceil(exponent)), step=LR_STEP,
+                                    readout_format=lr_readout_format(value), description="learning rate",
+                                    continuous_update=False, style=STYLE, layout={"width": WIDTH})
+
+    def follow(change):
+        # Set when a value reaches the kernel (on release): while the handle moves, the readout keeps
+        # the notation it had.
+        slider.readout_format = lr_readout_format(change["new"])
+
+    slider.observe(follow, names="value")
+    return slider
 
 
 def make_control(name: str, value):

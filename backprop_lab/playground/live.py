@@ -30,10 +30,16 @@ class LiveRun:
     x (N, d), y (N, 1): training points; x_test, y_test: held-out points or None. ``optimizer`` an
     ``Optimizer`` (this run's own: its state is the run's). Snapshots every ``every`` epochs (default
     ``epochs // 50``, as ``train``). ``epoch``: the epochs trained so far; ``done``: all trained or diverged.
+    ``settings``: the playground settings the run was made from (``check_settings``'s dict), or None.
+    ``replay_model``: the copy of ``model`` that ``snapshot_model`` loads older snapshots into (None
+    until a replay needs it).
     """
 
-    def __init__(self, model, x, y, *, epochs: int, optimizer, loss, x_test=None, y_test=None, every=None):
+    def __init__(self, model, x, y, *, epochs: int, optimizer, loss, x_test=None, y_test=None, every=None,
+                 settings: dict | None = None):
         self.model, self.x, self.y, self.x_test, self.y_test = model, x, y, x_test, y_test
+        self.settings = settings
+        self.replay_model = None
         self.epochs = epochs
         self.optimizer = get_optimizer(optimizer)
         self.loss_fn = get_loss(loss)
@@ -73,6 +79,16 @@ class LiveRun:
             # train's message counts this chunk's epochs; the run's count starts at its first chunk.
             self.message = h.message.replace(f"at epoch {h.diverged_at}:", f"at epoch {self.diverged_at}:")
         return done
+
+    def snapshot_model(self, j: int):
+        """A model holding snapshot ``j``'s weights: the run's own ``model`` if that snapshot is its
+        current epoch, else ``replay_model`` (copied once), so a replay never changes the run's weights."""
+        if self.snapshot_epochs[j] == self.epoch:
+            return self.model
+        if self.replay_model is None:
+            self.replay_model = copy.deepcopy(self.model)
+        self.replay_model.load_state_dict(self.snapshots[j])
+        return self.replay_model
 
     def _measure_test(self, epoch, weights):
         if self.x_test is None:

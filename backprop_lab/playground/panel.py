@@ -10,24 +10,24 @@ while the kernel stays free. Play/Pause pauses and resumes, Step trains one snap
 Reset goes back to epoch 0. The replay slider steps through the snapshots of the run shown.
 
 Everything the callbacks do is a method here (``run``, ``play``, ``pause``, ``step``, ``reset``,
-``show_epoch``), over ``LiveRun``/``Player`` (live.py), ``PanelCanvas`` (drawing.py) and the
-settings (panel_settings.py). Errors go to the panel's red message box; nothing raises out of a callback.
+``show_epoch``), over ``LiveRun``/``Player`` (live.py), the settings (panel_settings.py) and
+``PanelView`` (view.py), which owns what is on screen. ``Playground`` owns the settings and the
+worker; errors go to the view's red message box; nothing raises out of a callback.
 """
 from __future__ import annotations
 
 import logging
 import math
-import threading
 
 import traitlets
 
 from ..nn.model import MLP
 from ..nn.optim import get_optimizer
-from . import view
-from .controls import LR_FORMAT, check_controls, make_control
-from .drawing import RESOLUTION, PanelCanvas
+from .controls import check_controls, round_lr
+from .drawing import RESOLUTION
 from .live import LiveRun, Player
 from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
+from .view import PanelView
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,12 @@ _ERRORS = (ValueError, TypeError, traitlets.TraitError)
 class Playground:
     """The experiment panel; ``playground(...)`` builds one. See the module docstring.
 
-    Widgets: ``widget`` (the root, displayed when the panel is), ``controls`` (name -> widget),
-    ``play_button``, ``step_button``, ``reset_button``, ``status``, ``message``, ``image``,
-    ``neurons_toggle`` and ``neurons`` (one image per hidden unit), ``replay``, ``code``.
-    State: ``live`` (the ``LiveRun`` shown), and its ``history``, ``model``, ``x``, ``y``.
+    ``view``: the ``PanelView`` on screen. Its widgets, also readable here: ``widget`` (the root,
+    displayed when the panel is), ``controls`` (name -> widget), ``play_button``, ``step_button``,
+    ``reset_button``, ``status``, ``message``, ``image``, ``neurons_toggle`` and ``neurons`` (the box of
+    one image per hidden unit), ``replay``, ``code``.
+    State: ``live`` (the ``LiveRun`` shown), and its ``history``, ``model``, ``x``, ``y``;
+    ``last_error`` (the error the message box shows, or None).
     """
 
     def __init__(self, controls=None, *, data=None, resolution: int = RESOLUTION, autorun: bool = True,
@@ -52,33 +54,42 @@ class Playground:
         self._fixed = {k: settings.get(k, DEFAULTS[k]) if k in ("lr", "output_activation") else initial[k]
                        for k in DEFAULTS if k not in names}
         self._lr_exact = initial["lr"]
-        self.live = None
-        self.last_error = None
-        self._local = threading.local()             # per thread: see _quiet
-        self._replay_cache = {}
-        self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
-        self._canvas = PanelCanvas(resolution=resolution)
         self._player = Player(self._on_frame, on_error=self._on_error)
-        self.controls = {n: make_control(n, initial[n]) for n in names}
-        view.build(self, neuron_maps)
+        self.view = PanelView({n: initial[n] for n in names}, neuron_maps=neuron_maps, resolution=resolution,
+                              on_change=lambda: self.play(restart=True),
+                              on_play=lambda: self.pause() if self.playing else self.play(),
+                              on_step=self.step, on_reset=self.reset, on_replay=self.show_epoch,
+                              on_neurons=lambda: self._guarded(self.view.draw_neurons))
         if autorun:
             self.run()
 
     # ---- display and state ---------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs):          # IPython's display protocol: shown as its root widget
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self):
         return f"Playground(controls={tuple(self.controls)}, settings={self.settings()})"
 
+    live = property(lambda self: self.view.run)
+    last_error = property(lambda self: self.view.error)
     history = property(lambda self: None if self.live is None else self.live.history())
     model = property(lambda self: None if self.live is None else self.live.model)
     x = property(lambda self: None if self.live is None else self.live.x)
     y = property(lambda self: None if self.live is None else self.live.y)
     playing = property(lambda self: self._player.playing)
-    # Non-zero while this thread sets widget values that must not start runs (view.quietly). Per thread:
-    # the worker drawing a frame must not silence a control change handled meanwhile in the kernel's thread.
-    _quiet = property(lambda self: getattr(self._local, "quiet", 0))
+    # The view's widgets, read here as the panel's.
+    widget = property(lambda self: self.view.widget)
+    controls = property(lambda self: self.view.controls)
+    play_button = property(lambda self: self.view.play_button)
+    step_button = property(lambda self: self.view.step_button)
+    reset_button = property(lambda self: self.view.reset_button)
+    status = property(lambda self: self.view.status)
+    message = property(lambda self: self.view.message)
+    image = property(lambda self: self.view.image)
+    neurons_toggle = property(lambda self: self.view.neurons.toggle)
+    neurons = property(lambda self: self.view.neurons.box)
+    replay = property(lambda self: self.view.replay)
+    code = property(lambda self: self.view.code)
 
     @property
     def code_text(self) -> str:
@@ -93,11 +104,11 @@ class Playground:
     def _control_value(self, name):
         value = self.controls[name].value
         if name == "lr":
-            # The slider's value rounded as its readout shows it (".1e": 0.0316... -> 0.032), so the
+            # The slider's value rounded as its readout shows it (0.0316... -> 0.032), so the
             # call shown is the one that ran; the initial value is kept exact.
             value = float(value)
             if not math.isclose(value, self._lr_exact, rel_tol=1e-9):
-                value = float(format(value, LR_FORMAT))
+                value = round_lr(value)
         return value
 
     def _apply(self, changes: dict):
@@ -111,8 +122,7 @@ class Playground:
             if k not in self.controls:
                 self._fixed[k] = None if k in ("lr", "output_activation") and changes[k] is None else s[k]
                 continue
-            with view.quietly(self):
-                view.set_control(self.controls[k], k, s[k])
+            self.view.set_control(k, s[k])
             if k == "lr":
                 self._lr_exact = s[k]
 
@@ -124,13 +134,9 @@ class Playground:
         model = MLP((data.x.shape[1], *s["hidden"], 1), activation=s["activation"],
                     output_activation=s["output_activation"], seed=s["seed"], init=s["init"])
         run = LiveRun(model, data.x, data.y, epochs=s["epochs"], optimizer=get_optimizer(s["optimizer"], s["lr"]),
-                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test)
-        run.settings = s
-        self.last_error = None
-        view.clear_message(self)
-        with self._lock:
-            self._canvas.start(data.x, data.y, data.x_test, data.y_test, epochs=s["epochs"])
-            self.live, self._replay_cache = run, {}
+                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test, settings=s)
+        self.view.clear_message()
+        self.view.start(run)
         return run
 
     # ---- what the buttons and controls do ------------------------------------------------------
@@ -153,7 +159,7 @@ class Playground:
             self._player.stop()
             if self._guarded(self._new_run, changes) is None:
                 return
-        view.show_playing(self, True)               # first: a short run may end (and say Play) at once
+        self.view.show_playing(True)               # first: a short run may end (and say Play) at once
         self._player.play(self.live)
 
     def pause(self):
@@ -185,7 +191,7 @@ class Playground:
     def show_epoch(self, epoch: int):
         """Draw the state after ``epoch`` updates (the nearest snapshot) without retraining; returns
         the epoch shown, the replay slider moves there. Never raises."""
-        return self._guarded(view.show_snapshot, self, epoch)
+        return self._guarded(self.view.show_snapshot, epoch)
 
     # ---- drawing ---------------------------------------------------------------------------------
     def _on_frame(self, run, final):
@@ -197,24 +203,21 @@ class Playground:
         """Called by the worker when training raised: shown like a callback's error, and Play again."""
         if run is self.live:
             self._guarded(_reraise, exc)
-            view.show_playing(self, False)
+            self.view.show_playing(False)
 
     def _draw(self, run, final: bool):
-        with self._lock:
-            if run is not self.live:
-                return
-            # A PNG for the finished run, or for one stopped (paused, stepped); JPEG frames while playing.
-            stopped = final and not self._player.playing
-            view.draw(self, run, stopped or run.done)
+        # A PNG for the finished run, or for one stopped (paused, stepped); JPEG frames while playing.
+        stopped = final and not self._player.playing
+        self.view.draw(run, stopped or run.done)
 
     def _guarded(self, fn, *args):
         try:
             return fn(*args)
         except _ERRORS as exc:
-            view.show_error(self, str(exc))
+            self.view.show_error(str(exc), playing=self.playing)
         except Exception as exc:  # a bug, not a setting: still no traceback in the notebook
             log.exception("backprop_lab playground: unexpected error")
-            view.show_error(self, f"Unexpected error ({type(exc).__name__}): {exc}")
+            self.view.show_error(f"Unexpected error ({type(exc).__name__}): {exc}", playing=self.playing)
         return None
 
 
