@@ -1,8 +1,11 @@
 """The ``backprop-lab`` command (also ``python -m backprop_lab``): hand out the notebooks, open the lab.
 
-    backprop-lab notebooks [DIR] [--force]   copy the ten notebooks into DIR (default ./backprop-lab)
-    backprop-lab lab [DIR] [--port N]        copy them if needed, then open JupyterLab there on notebook 1
+    backprop-lab notebooks [DIR] [--force] [--solutions]   copy the ten notebooks into DIR (default ./backprop-lab)
+    backprop-lab lab [DIR] [--port N] [--solutions]        copy them if needed, then open JupyterLab on notebook 1
     backprop-lab --version
+
+The notebooks handed out are the student version (the exercises to do); ``--solutions`` gives the
+reference, every exercise solved. A notebook already in DIR is never replaced (``--force`` does).
 
 ``lab`` serves on 127.0.0.1 only, with a login token (open the URL it prints). It shows students the
 lab without nbgrader's instructor panels (Formgrader, Create Assignment, Course List), which an
@@ -57,20 +60,24 @@ def _parser() -> argparse.ArgumentParser:
         prog="backprop-lab", description="Back-propagation from scratch: hand out the notebooks, open the lab.")
     parser.add_argument("--version", action="version", version=f"backprop-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{notebooks,lab}", required=True)
+    solutions = {"action": "store_true", "help": "the reference notebooks, every exercise solved, instead of "
+                                                    "the student version"}
     nb = commands.add_parser("notebooks", help="copy the ten notebooks into DIR (files already there are kept)")
     nb.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR", help=f"default: ./{DEFAULT_DIR}")
     nb.add_argument("--force", action="store_true", help="replace notebooks already in DIR (their edits are lost)")
+    nb.add_argument("--solutions", **solutions)
     lab = commands.add_parser("lab", help="copy the notebooks into DIR if needed, then open JupyterLab there")
     lab.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR", help=f"default: ./{DEFAULT_DIR}")
     lab.add_argument("--port", type=int, default=None, help="the port (default: 8888, or the next free one)")
+    lab.add_argument("--solutions", **solutions)
     lab.add_argument("--instructor", action="store_true",
                      help="show nbgrader's instructor panels (Formgrader, Create Assignment, Course List)")
     return parser
 
 
-def _copy(dest, force: bool) -> int:
+def _copy(dest, force: bool, solutions: bool) -> int:
     try:
-        report = copy_notebooks(dest, force=force)
+        report = copy_notebooks(dest, force=force, solutions=solutions)
     except OSError as err:          # a file as DIR, no write permission, a full disk...
         print(f"backprop-lab: {err}", file=sys.stderr)
         return 2
@@ -82,14 +89,14 @@ def _copy(dest, force: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "notebooks":
-        return _copy(args.dir, args.force)
+        return _copy(args.dir, args.force, args.solutions)
     # lab
     if importlib.util.find_spec("jupyterlab") is None:
         print("backprop-lab lab needs JupyterLab, which is not installed here: pip install 'backprop-lab[lab]' "
               "(or open the notebooks from `backprop-lab notebooks DIR` in a Jupyter you already have)",
               file=sys.stderr)
         return 2
-    status = _copy(args.dir, force=False)
+    status = _copy(args.dir, force=False, solutions=args.solutions)
     if status:
         return status
     cmd, env = lab_command(args.dir, port=args.port, instructor=args.instructor)

@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from backprop_lab import cli
-from backprop_lab.handout import FIRST_NOTEBOOK, check_destination, copy_notebooks, notebook_files, notebook_source
+from backprop_lab.handout import (
+    FIRST_NOTEBOOK,
+    HANDOUT_NOTE,
+    check_destination,
+    copy_notebooks,
+    notebook_files,
+    notebook_source,
+    student_version,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -31,19 +39,65 @@ def test_the_checkout_hands_out_its_own_notebooks():
     assert FIRST_NOTEBOOK == NOTEBOOKS[0]
 
 
+def _cells(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+
+
+def test_the_hand_out_is_the_student_version(tmp_path):
+    report = copy_notebooks(tmp_path)
+    assert "student version" in str(report)
+    exercise_notebooks = 0
+    for name in NOTEBOOKS:
+        cells, reference = _cells(tmp_path / name), _cells(ROOT / "notebooks" / name)
+        text = json.dumps(cells)
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME"):
+            assert marker not in text, f"{name}: {marker} in the student version"
+        assert all(c.get("outputs", []) == [] for c in cells)
+        solved = sum(bool(c["metadata"].get("nbgrader", {}).get("solution")) and c["cell_type"] == "code"
+                     for c in reference)
+        if solved:
+            exercise_notebooks += 1
+            assert cells[1]["source"].startswith(f"> **Student version: {solved} exercise")
+            assert text.count("raise NotImplementedError()") >= solved
+            assert len(cells) == len(reference) + 1
+        else:
+            assert len(cells) == len(reference)
+    assert exercise_notebooks == 6
+
+
+def test_student_version_replaces_regions_as_nbgrader_does():
+    nb = {"metadata": {"widgets": {"state": 1}}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}}, "execution_count": 3, "outputs": [1],
+         "source": ["def f(x):\n", "    ### BEGIN SOLUTION\n", "    return 2 * x\n", "    ### END SOLUTION\n"]},
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade": True}}, "execution_count": 4, "outputs": [],
+         "source": "check(f)\n### BEGIN HIDDEN TESTS\nassert f(1) == 2\n### END HIDDEN TESTS"},
+        {"cell_type": "markdown", "metadata": {"nbgrader": {"solution": True}}, "source": "The answer is 42."},
+    ]}
+    out = student_version(nb)
+    assert [c["source"] for c in out["cells"]] == [
+        "# Title", HANDOUT_NOTE.format(n=1, s=""),
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n", "check(f)", "YOUR ANSWER HERE"]
+    assert out["cells"][2]["outputs"] == [] and out["cells"][2]["execution_count"] is None
+    assert "widgets" not in out["metadata"]
+    with pytest.raises(ValueError, match="without"):
+        student_version({"metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                                    "source": "### BEGIN SOLUTION\nx = 1"}]})
+
+
 def test_copy_then_copy_again_keeps_edits(tmp_path):
     dest = tmp_path / "new" / "folder"
-    first = copy_notebooks(dest)
+    first = copy_notebooks(dest, solutions=True)
     assert first.copied == NOTEBOOKS + ["sanitize.cfg"] and first.skipped == []
     assert "copied 10 notebook(s) and sanitize.cfg" in str(first)
     (dest / NOTEBOOKS[0]).write_text("my work", encoding="utf-8")
     (dest / NOTEBOOKS[4]).unlink()                       # a deleted notebook comes back
-    second = copy_notebooks(dest)
+    second = copy_notebooks(dest, solutions=True)
     assert second.copied == [NOTEBOOKS[4]]
     assert len(second.skipped) == 10 and NOTEBOOKS[0] in second.skipped
     assert (dest / NOTEBOOKS[0]).read_text(encoding="utf-8") == "my work"
     assert "--force" in str(second) and NOTEBOOKS[0] in str(second)
-    forced = copy_notebooks(dest, force=True)
+    forced = copy_notebooks(dest, force=True, solutions=True)
     assert len(forced.copied) == 11 and forced.skipped == []
     assert (dest / NOTEBOOKS[0]).read_bytes() == (ROOT / "notebooks" / NOTEBOOKS[0]).read_bytes()
 
@@ -179,7 +233,25 @@ def test_make_lab_hides_nbgraders_instructor_panels_and_lab_instructor_shows_the
 
 def test_makefile_lab_targets_use_the_command():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    lab = re.search(r"^lab: setup\n\t(.*)$", makefile, re.M).group(1)
-    instructor = re.search(r"^lab-instructor: setup\n\t(.*)$", makefile, re.M).group(1)
-    assert "backprop-lab lab notebooks" in lab and "--instructor" not in lab
-    assert "backprop-lab lab notebooks" in instructor and "--instructor" in instructor
+    target = {name: re.search(rf"^{name}: setup\n\t(.*)$", makefile, re.M).group(1)
+              for name in ("lab", "lab-solutions", "lab-instructor")}
+    assert "backprop-lab lab student " in target["lab"]
+    assert "--solutions" not in target["lab"] and "--instructor" not in target["lab"]
+    assert "backprop-lab lab notebooks --solutions" in target["lab-solutions"]
+    assert "--instructor" not in target["lab-solutions"]
+    assert "backprop-lab lab notebooks --solutions" in target["lab-instructor"]
+    assert "--instructor" in target["lab-instructor"]
+    clean = re.search(r"^clean:\n\t(.*)$", makefile, re.M).group(1)
+    assert "student" not in clean, "make clean must not delete a student's work"
+
+
+def test_make_lab_twice_keeps_a_students_edit(tmp_path, capsys):
+    """`make lab` is `backprop-lab lab student`: the copy step, run twice, keeps the edited notebook."""
+    student = tmp_path / "student"
+    assert cli.main(["notebooks", str(student)]) == 0
+    mine = student / "02_forward_pass.ipynb"
+    mine.write_text(mine.read_text(encoding="utf-8").replace("YOUR CODE HERE", "my attempt"), encoding="utf-8")
+    before = mine.read_bytes()
+    assert cli.main(["notebooks", str(student)]) == 0
+    assert mine.read_bytes() == before
+    assert "kept 11 file(s) already there" in capsys.readouterr().out

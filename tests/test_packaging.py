@@ -135,6 +135,6 @@ def test_make_lab_opens_an_existing_notebook():
     from backprop_lab.handout import FIRST_NOTEBOOK
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^lab: setup\n\t\$\(VENV\)/bin/backprop-lab lab notebooks", makefile, re.M), (
-        "make lab should open the lab through `backprop-lab lab notebooks` (backprop_lab/cli.py)")
+    assert re.search(r"^lab: setup\n\t\$\(VENV\)/bin/backprop-lab lab student", makefile, re.M), (
+        "make lab should open the student version through `backprop-lab lab student` (backprop_lab/cli.py)")
     assert (ROOT / "notebooks" / FIRST_NOTEBOOK).is_file(), f"the lab opens {FIRST_NOTEBOOK}, which does not exist"

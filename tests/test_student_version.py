@@ -8,6 +8,7 @@
 """
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,32 @@ def test_the_hand_out_runs_top_to_bottom_with_the_exercises_unfinished(path, stu
                            "-o", "addopts=", "--nbval-current-env", str(student_dir / path.name)],
                           cwd=student_dir, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+def test_the_hand_out_command_makes_the_same_student_version(student_dir, tmp_path):
+    """`backprop-lab notebooks` (no nbgrader) and `make student` (nbgrader's release) give a student the
+    same notebooks: the same cells with the same sources, cell for cell."""
+    from backprop_lab.handout import copy_notebooks
+
+    copy_notebooks(tmp_path)
+    for path in NOTEBOOKS:
+        ours = nbformat.read(tmp_path / path.name, as_version=4)
+        theirs = nbformat.read(student_dir / path.name, as_version=4)
+        assert [(c.cell_type, c.source) for c in ours.cells] == [(c.cell_type, c.source) for c in theirs.cells], \
+            path.name
+
+
+def test_a_second_release_keeps_a_students_edit(student_dir, tmp_path_factory, capsys):
+    mine = tmp_path_factory.mktemp("student-edited")    # a copy of the release, to edit
+    for path in NOTEBOOKS:
+        shutil.copyfile(student_dir / path.name, mine / path.name)
+    student_dir = mine
+    edited = student_dir / "03_backward_pass.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells[-1].source += "\n# my note"
+    nbformat.write(nb, edited)
+    before = edited.read_bytes()
+    report = tool.release(student_dir, course=tmp_path_factory.mktemp("course-again"))
+    assert edited.read_bytes() == before
+    assert "03_backward_pass.ipynb" in report.skipped and len(report.skipped) == len(NOTEBOOKS)
+    assert "kept 10 file(s) already there" in capsys.readouterr().out

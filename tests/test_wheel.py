@@ -8,7 +8,8 @@ every module of the tree and the notebooks, installs it with only what executing
 
 * imports the package and checks that it came from the venv's site-packages;
 * builds a playground;
-* hands out the notebooks with `backprop-lab notebooks DIR`, twice (an edited notebook survives);
+* hands out the notebooks with `backprop-lab notebooks DIR` (the student version), twice (an edited
+  notebook survives), and with `--solutions` (the reference, byte for byte);
 * executes notebook 07 (the playground notebook) as copied, in a kernel of that venv;
 * tries the command's wrong uses.
 
@@ -124,9 +125,14 @@ def test_hand_out_keeps_a_students_edits_and_notebook_07_runs(env):
     out = run([script, "notebooks", "hand"], cwd=work).stdout
     hand = work / "hand"
     assert sorted(p.name for p in hand.glob("*.ipynb")) == NOTEBOOKS
-    assert "copied 10 notebook(s)" in out
-    for name in NOTEBOOKS:    # byte for byte the repository's notebooks
-        assert (hand / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
+    assert "copied 10 notebook(s)" in out and "student version" in out
+    for name in NOTEBOOKS:    # the student version: no solution, no hidden test
+        text = (hand / name).read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert "raise NotImplementedError()" in (hand / "01_sigmoid.ipynb").read_text(encoding="utf-8")
+    run([script, "notebooks", "reference", "--solutions"], cwd=work)
+    for name in NOTEBOOKS:    # --solutions: byte for byte the repository's notebooks
+        assert (work / "reference" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
 
     edited = hand / "03_backward_pass.ipynb"
     edited.write_text(edited.read_text(encoding="utf-8").replace('"cells": [', '"cells": [ ', 1), encoding="utf-8")
@@ -135,7 +141,7 @@ def test_hand_out_keeps_a_students_edits_and_notebook_07_runs(env):
     assert edited.read_bytes() == mine, "a second hand-out replaced the student's notebook"
     assert "kept 11 file(s) already there" in again and "03_backward_pass.ipynb" in again
     run([script, "notebooks", "hand", "--force"], cwd=work)
-    assert edited.read_bytes() == (ROOT / "notebooks" / edited.name).read_bytes(), "--force should replace it"
+    assert edited.read_bytes() != mine, "--force should replace it"
 
     # Notebook 07 as handed out, in a kernel of the fresh venv, from the folder it was copied to.
     code = ("import nbformat, nbclient\n"

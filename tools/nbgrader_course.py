@@ -1,7 +1,7 @@
 """The lab as an nbgrader course: the student release (`make student`) and a course to grade in.
 
-    .venv/bin/python tools/nbgrader_course.py release [OUT]   # -> student/ (default): the hand-out
-    .venv/bin/python tools/nbgrader_course.py course DIR      # an nbgrader course directory to grade in
+    .venv/bin/python tools/nbgrader_course.py release [OUT] [--force]   # -> student/ (default): the hand-out
+    .venv/bin/python tools/nbgrader_course.py course DIR                # an nbgrader course directory to grade in
 
 The exercise notebooks (those with nbgrader cells: solution cells, and locked test cells with points
 and hidden tests) form one assignment, ``lab``. nbgrader's own ``generate_assignment`` makes the
@@ -9,6 +9,10 @@ release: solutions become ``raise NotImplementedError()``, hidden tests and outp
 the locked cells are checksummed so that grading can tell if a student changed them. The release then
 gets a note at the top of every exercise notebook saying how the hand-out works, and the notebooks
 without exercises are copied with their outputs cleared, so ``student/`` holds the whole lab.
+
+A notebook already in OUT is the student's work: it is kept, and the release says which it skipped
+(``--force`` replaces them). ``backprop-lab notebooks`` (backprop_lab/handout.py) makes the same
+student version without nbgrader; tests/test_student_version.py checks that the two agree.
 """
 from __future__ import annotations
 
@@ -20,22 +24,12 @@ from pathlib import Path
 
 import nbformat
 
+from backprop_lab.handout import HANDOUT_NOTE, is_exercise_notebook, place_files
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 ASSIGNMENT = "lab"
 COURSE_ID = "backprop-lab"
-
-HANDOUT_NOTE = (
-    "> **Student version: {n} exercise{s}.** Each exercise cell holds `raise NotImplementedError()` "
-    "where your code goes; the text above it says what to write, and the check right after it tells you "
-    "whether it is right or which typical mistake it sees. Run the notebook from the top: until an "
-    "exercise passes its check, the cells that build on it use the package's own version and say so, "
-    "so everything else still runs. The cells marked *Graded* are locked: leave them as they are."
-)
-
-
-def is_exercise_notebook(nb) -> bool:
-    return any(c.get("metadata", {}).get("nbgrader", {}).get("solution") for c in nb.cells)
 
 
 def exercise_notebooks() -> list[Path]:
@@ -69,15 +63,17 @@ def make_course(course: Path) -> Path:
     return course
 
 
-def release(out: Path, course: Path | None = None) -> Path:
+def release(out: Path, course: Path | None = None, force: bool = False):
     """The hand-out in ``out``: nbgrader's release of the exercise notebooks, with the note on top,
-    and every other notebook with its outputs cleared."""
-    out = Path(out)
+    and every other notebook with its outputs cleared. Notebooks already in ``out`` are kept unless
+    ``force``; returns ``backprop_lab.handout.CopyReport`` (what was copied, what was skipped)."""
     if course is None:
         course = ROOT / "build" / "course"
         shutil.rmtree(course, ignore_errors=True)
     course = make_course(course)
-    out.mkdir(parents=True, exist_ok=True)
+    staging = course / "handout"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
         released = course / "release" / ASSIGNMENT / path.name
         nb = nbformat.read(released if released.exists() else path, as_version=4)
@@ -87,17 +83,22 @@ def release(out: Path, course: Path | None = None) -> Path:
                 cell.outputs, cell.execution_count = [], None
         nb.metadata.pop("widgets", None)        # stored widget state belongs to the executed version
         if exercises:
-            nb.cells.insert(1, nbformat.v4.new_markdown_cell(
-                HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s")))
-        nbformat.write(nb, out / path.name)
+            note = nbformat.v4.new_markdown_cell(HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s"))
+            note.id = "student-version-note"
+            nb.cells.insert(1, note)
+        nbformat.write(nb, staging / path.name)
         print(f"{path.name:32} {exercises} exercise(s)")
-    return out
+    report = place_files(sorted(staging.glob("*.ipynb")), out, force=force)
+    print(report)
+    return report
 
 
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["release"]
+    force = "--force" in rest
+    rest = [r for r in rest if r != "--force"]
     if command == "release":
-        release(Path(rest[0]) if rest else ROOT / "student")
+        release(Path(rest[0]) if rest else ROOT / "student", force=force)
     elif command == "course" and rest:
         print("course directory:", make_course(Path(rest[0])))
     else:

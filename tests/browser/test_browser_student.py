@@ -3,8 +3,9 @@
 The other browser tests run JupyterLab with every cell kept in the page (``windowingMode: none``),
 which makes cells easy to find. A student has JupyterLab's defaults: a windowed notebook, where cells
 far from the view are not in the page at all, plus the overrides ``make lab`` installs into the venv
-(lab-settings/overrides.json). This test starts its own server with ``make lab``'s command line and
-environment (``backprop_lab.cli.lab_command``: the student's Jupyter config), runs the notebook from the
+(lab-settings/overrides.json). This test hands out the student version as ``make lab`` does, starts its
+own server with ``make lab``'s command line and environment (``backprop_lab.cli.lab_command``: the
+student's Jupyter config), runs the notebook from the
 Run menu, scrolls to the panel like a person, and moves a slider while the panel trains live.
 """
 import re
@@ -27,9 +28,12 @@ def student_page(browser_requirements, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     work = tmp_path_factory.mktemp("student")
-    shutil.copytree(REPO / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # What `make lab` serves: the student version, handed out by the same command into a folder of its own.
+    from backprop_lab.handout import copy_notebooks
+
+    copy_notebooks(work / "student")
     (work / "server").mkdir()
-    server = harness.JupyterLabServer(root_dir=work / "notebooks", work_dir=work / "server",
+    server = harness.JupyterLabServer(root_dir=work / "student", work_dir=work / "server",
                                       log_path=work / "jupyter-server.log", repo_root=REPO, settings={},
                                       as_make_lab=True)
     pw = sync_playwright().start()
