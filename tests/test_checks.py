@@ -158,15 +158,33 @@ def test_train_step_names_the_mistake(fn, hint):
     assert not result and hint in result.message
 
 
-def test_yours_or_package_falls_back_with_a_note(capsys):
-    def mine():
-        raise NotImplementedError
+def test_yours_or_package_follows_the_last_check_of_that_very_function(capsys):
+    def right(x):
+        s = bl.sigmoid(x)
+        return s * (1 - s)
 
-    assert checks.yours_or_package(checks.CheckResult(True, "ok"), mine, bl.sigmoid, "sigmoid") is mine
+    def wrong(x):
+        return bl.sigmoid(x)
+
+    def endless(x):
+        while True:
+            pass
+
+    def unchecked(x):
+        return x
+
+    assert checks.check_sigmoid_derivative(right) and not checks.check_sigmoid_derivative(wrong)
+    assert not checks.check_sigmoid_derivative(endless, timeout=0.2)
+    capsys.readouterr()
+    assert checks.yours_or_package(right, bl.sigmoid, "sigmoid") is right
     assert capsys.readouterr().out == ""
-    assert checks.yours_or_package(checks.CheckResult(False, "no"), mine, bl.sigmoid, "sigmoid") is bl.sigmoid
+    assert checks.yours_or_package(wrong, bl.sigmoid, "sigmoid") is bl.sigmoid
     out = capsys.readouterr().out
     assert "your sigmoid does not pass its check yet" in out and "package's sigmoid" in out
+    assert checks.yours_or_package(endless, bl.sigmoid, "sigmoid") is bl.sigmoid
+    # never checked (the check cell was stopped, or the function was redefined since): the package's
+    assert checks.yours_or_package(unchecked, bl.sigmoid, "sigmoid") is bl.sigmoid
+    assert "has not been checked since you last ran its cell" in capsys.readouterr().out
 
 
 # --- the training loop (notebook 4), the stable sigmoid (notebook 1), BCE's gradient (notebook 10) ---

@@ -11,7 +11,7 @@ import numpy as np
 from ..nn.activations import sigmoid
 from ..nn.gradcheck import numerical_gradient as _package_numerical_gradient
 from ..nn.gradcheck import rel_error
-from .verdict import CheckResult, call, close, report
+from .verdict import CheckResult, call, close, exercise_check, report
 
 GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
 
@@ -35,13 +35,14 @@ def _difference(x, h, rule):
     return grad
 
 
+@exercise_check
 def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
     """``fn(f, x, h)`` must return the centred difference (f(x + h e_i) - f(x - h e_i)) / 2h for every
     element i of ``x`` (any shape), where ``f()`` takes no argument and reads ``x``; ``x`` is perturbed in
     place, one element at a time, and restored."""
     x = np.random.default_rng(seed).normal(0, 1, (3, 4))
     original, h = x.copy(), 1e-4
-    got, error = call(fn, lambda: _test_function(x), x, h)
+    got, error = call(fn, lambda: _test_function(x), x, h, keep_inputs=False)     # x is judged below
     if error is not None:
         return report(error)
     if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
@@ -93,6 +94,7 @@ def forward_cache(x, W1, b1, W2, b2, W3, b3):
     return dict(X=x, W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3, A1=A1, Z1=Z1, A2=A2, Z2=Z2, A3=A3, yhat=sigmoid(A3))
 
 
+@exercise_check
 def check_forward_cache(fn, seed: int = 0) -> CheckResult:
     """``fn(x, W1, b1, W2, b2, W3, b3)`` must return the dict of ``forward_cache``: the inputs and
     weights, and A1, Z1, A2, Z2, A3, yhat, every array of the forward pass."""
@@ -191,6 +193,7 @@ _MISTAKES = [
 ]
 
 
+@exercise_check
 def check_backward_pass(fn, seed: int = 0) -> CheckResult:
     """``fn(cache, y)`` must return (dW1, db1, dW2, db2, dW3, db3) for the MSE loss of the lab's network.
 

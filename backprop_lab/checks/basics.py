@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn.activations import sigmoid
-from .verdict import CheckResult, call, report, verdict
+from .verdict import CheckResult, call, exercise_check, report, verdict
 
 
+@exercise_check
 def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
     """``fn(x)`` must return σ'(x) = σ(x)(1 - σ(x)) element-wise, for x of any shape."""
     x = np.random.default_rng(seed).normal(0, 3, (4, 5))
@@ -32,6 +33,7 @@ def check_sigmoid_derivative(fn, seed: int = 0) -> CheckResult:
                             "σ'(x)"))
 
 
+@exercise_check
 def check_forward(fn, seed: int = 0) -> CheckResult:
     """``fn(x, W1, b1, W2, b2, W3, b3)`` must return σ(σ(σ(x W1 + b1) W2 + b2) W3 + b3), shape (N, 1)."""
     rng = np.random.default_rng(seed)
@@ -59,6 +61,7 @@ def check_forward(fn, seed: int = 0) -> CheckResult:
                             "ŷ"))
 
 
+@exercise_check
 def check_mse_grad(fn, seed: int = 0) -> CheckResult:
     """``fn(pred, target)`` must return dL/dŷ = 2 (ŷ - y) / N for L = mean((ŷ - y)²), shape (N, 1)."""
     rng = np.random.default_rng(seed)
@@ -80,6 +83,7 @@ def check_mse_grad(fn, seed: int = 0) -> CheckResult:
                             "dL/dŷ"))
 
 
+@exercise_check
 def check_linear_backward(fn, seed: int = 0) -> CheckResult:
     """``fn(x, W, grad_out)`` must return (dL/dx, dL/dW, dL/db) = (g Wᵀ, xᵀ g, Σ_batch g (1, out))."""
     rng = np.random.default_rng(seed)
@@ -115,6 +119,7 @@ def check_linear_backward(fn, seed: int = 0) -> CheckResult:
     return report(CheckResult(True, "all three gradients match: dL/dx = g Wᵀ, dL/dW = xᵀ g, dL/db = Σ g."))
 
 
+@exercise_check
 def check_train_step(fn, seed: int = 0) -> CheckResult:
     """``fn(model, x, y, lr)`` must do one GD step (forward, MSE loss, backward, W ← W - lr ∂L/∂W)
     on ``model`` in place and return the loss before the step (a float)."""
@@ -161,6 +166,7 @@ def package_train_step(model, x, y, lr):
     return value
 
 
+@exercise_check
 def check_fit(fn, seed: int = 0) -> CheckResult:
     """``fn(model, x, y, epochs, lr, log_every)`` must run ``epochs`` training steps, print
     ``Epoch ...  loss: ...`` every ``log_every`` epochs and return the (epochs,) array of the losses
@@ -202,6 +208,7 @@ def check_fit(fn, seed: int = 0) -> CheckResult:
     return report(CheckResult(True, f"{epochs} epochs, the same losses as train(), one line every {every} epochs."))
 
 
+@exercise_check
 def check_stable_sigmoid(fn) -> CheckResult:
     """``fn(x)`` must return σ(x) for any array, without overflowing (no warning) for any finite x."""
     x = np.concatenate([np.linspace(-1000, 1000, 41), np.random.default_rng(0).normal(0, 5, 20)])
@@ -233,6 +240,7 @@ def package_bce_grad(pred, target):
     loss.forward(pred, target)
     return loss.backward()
 
+@exercise_check
 def check_bce_grad(fn, seed: int = 0) -> CheckResult:
     """``fn(pred, target)`` must return dL/dŷ of L = -mean(y log ŷ + (1-y) log(1-ŷ)): (ŷ - y) / (ŷ(1-ŷ)N)."""
     rng = np.random.default_rng(seed)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..nn.activations import sigmoid
 from ..nn.layers import Layer
-from .verdict import CheckResult, call, close, report
+from .verdict import CheckResult, call, close, exercise_check, report
 
 
 def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
@@ -34,7 +34,8 @@ def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
 
 def _call(layer, method, *args):
     with np.errstate(all="ignore"):
-        got, error = call(getattr(layer, method), *args)
+        # forward's input is judged by _check_layer itself, with the reason the layer below needs it
+        got, error = call(getattr(layer, method), *args, keep_inputs=False)
     if error is not None and "only 0-dimensional arrays" in error.message:  # float(mask) on an array
         return None, CheckResult(False, f"{method}() raised TypeError: float() takes a single number; multiply by "
                                         f"the boolean array itself (grad_out * mask), element by element.")
@@ -111,6 +112,7 @@ def _inputs(seed, scale, zeros=False):
     return x
 
 
+@exercise_check
 def check_relu(cls) -> CheckResult:
     """``cls()`` must be a layer: forward(x) = max(0, x), backward(g) = g * (x > 0) for the cached x."""
     x, x2 = _inputs(10, 1.0, zeros=True), _inputs(11, 1.0, zeros=True)
@@ -134,6 +136,7 @@ def check_relu(cls) -> CheckResult:
                                 x, x2, "ReLU"))
 
 
+@exercise_check
 def check_tanh(cls) -> CheckResult:
     """``cls()`` must be a layer: forward(x) = tanh(x), backward(g) = g * (1 - tanh(x)²)."""
     x, x2 = _inputs(20, 1.5), _inputs(21, 1.5)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..nn.layers import Parameter
 from ..nn.optim import Optimizer
-from .verdict import CheckResult, call, close, report
+from .verdict import CheckResult, call, close, exercise_check, report
 
 _STEPS, _RESET_AFTER, _N_PARAMS = 6, 4, 3
 
@@ -121,6 +121,7 @@ def _student_run(cls, kind, problem, **hyper):
     return (w0, grads, student), None
 
 
+@exercise_check
 def check_momentum(cls) -> CheckResult:
     """``cls(lr, beta)`` must step V ← βV - η g, W ← W + V, one V per parameter, ``reset()`` clearing it."""
     lr, beta = 0.05, 0.8
@@ -165,6 +166,7 @@ def check_momentum(cls) -> CheckResult:
     return report(_judge(student, rights, wrongs, reset_wrongs, ok))
 
 
+@exercise_check
 def check_adam(cls) -> CheckResult:
     """``cls(lr, beta1, beta2, eps)`` must step Adam with bias correction, t counted once per step."""
     lr, b1, b2, eps = 0.05, 0.8, 0.9, 1e-2
