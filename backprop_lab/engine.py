@@ -92,17 +92,23 @@ class FlatNetworks:
 
     def _buffers(self, n):
         """Arrays reused every epoch, for N = n samples: pre-activations ``z``, dL/dz and dL/da per layer
-        ((N, h_i) or (K, N, h_i)), the layer outputs for K networks, and the blocks of networks."""
+        ((N, h_i) or (K, N, h_i)), the layer outputs for K networks, and the blocks of networks; and per
+        layer the tuple of what ``forward`` / ``backward`` use, looked up once here, not every epoch."""
         widths = self.sizes[1:]
         self._z = [np.empty((*self.lead, n, h)) for h in widths]
         self._dz = [np.empty((*self.lead, n, h)) for h in widths]
-        self._da = [np.empty((*self.lead, n, h)) for h in widths[:-1]]
+        self._da = [None] + [np.empty((*self.lead, n, h)) for h in widths[:-1]]   # dL/d(input) of layer i
         if self.lead:
             self._a = [np.empty((*self.lead, n, h)) for h in widths]
             step = max(1, _BLOCK_ELEMENTS // (n * max(widths)))
             self._blocks = [slice(i, i + step) for i in range(0, self.lead[0], step)]
         else:
-            self._a, self._blocks = None, None
+            self._a, self._blocks = [None] * len(widths), None
+        self._forward_steps = [(W, b, z, act.function, a)
+                               for (W, b), act, z, a in zip(self.params, self.acts, self._z, self._a)]
+        self._backward_steps = [(act.derivative, dz, W, (da, W_grad, b_grad), da is not None)
+                                for (W, _), act, dz, da, (W_grad, b_grad)
+                                in zip(self.params, self.acts, self._dz, self._da, self.grads)][::-1]
         self._n = n
 
     def keep(self, mask):
@@ -117,32 +123,30 @@ class FlatNetworks:
         output are kept for ``backward``."""
         if self._n != len(x):
             self._buffers(len(x))
-        self._inputs, a = [], x
-        for i, ((W, b), act, z) in enumerate(zip(self.params, self.acts, self._z)):
-            self._inputs.append(a)
-            affine_forward(a, W, b, out=z)
-            if self._blocks is None:
-                a = act.function(z)
+        self._inputs = inputs = []
+        a = x
+        for W, b, z, function, out in self._forward_steps:
+            inputs.append(a)
+            affine_forward(a, W, b, out=z)                                  # z = a @ W + b
+            if out is None:
+                a = function(z)
             else:
-                a = self._a[i]
                 for blk in self._blocks:
-                    a[blk] = act.function(z[blk])
+                    out[blk] = function(z[blk])
+                a = out
         self._out = a
         return a
 
     def backward(self, grad):
         """Fill ``grad`` from dL/d(output), layer by layer in reverse, as ``Sequential.backward``."""
         out = self._out
-        for i in reversed(range(len(self.params))):
-            act, dz, x = self.acts[i], self._dz[i], self._inputs[i]
+        for (derivative, dz, W, buffers, need_dx), x in zip(self._backward_steps, reversed(self._inputs)):
             if self._blocks is None:
-                np.multiply(grad, act.derivative(out), out=dz)                # dL/dz = dL/da · f'(z)
+                np.multiply(grad, derivative(out), out=dz)                   # dL/dz = dL/da · f'(z)
             else:
                 for blk in self._blocks:
-                    np.multiply(grad[blk], act.derivative(out[blk]), out=dz[blk])
-            W_grad, b_grad = self.grads[i]
-            grad, _, _ = affine_backward(x, self.params[i][0], dz, out=(self._da[i - 1] if i else None, W_grad, b_grad),
-                                         need_dx=i > 0)
+                    np.multiply(grad[blk], derivative(out[blk]), out=dz[blk])
+            grad = affine_backward(x, W, dz, out=buffers, need_dx=need_dx)[0]
             out = x
 
     def step(self):

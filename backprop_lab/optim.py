@@ -52,10 +52,12 @@ class Optimizer:
         """Step number ``t`` of the element-wise rule on a flat vector (P,) or stack (K, P) ``w`` of
         parameters, its gradient ``g`` and state arrays shaped like ``w``; ``lr`` a number or (K, 1).
         Refused for a rule that does not declare itself element-wise (``declares_elementwise``)."""
-        if not declares_elementwise(self):
-            raise TypeError(f"{type(self).__name__} does not declare elementwise = True in its own class, so "
-                            f"its update may need each parameter on its own; it cannot step a flat vector of "
-                            f"all parameters. Train with engine='layers' (or 'auto').")
+        if getattr(self, "_flat_checked", None) is not type(self):      # checked once per optimizer, not per step
+            if not declares_elementwise(self):
+                raise TypeError(f"{type(self).__name__} does not declare elementwise = True in its own class, so "
+                                f"its update may need each parameter on its own; it cannot step a flat vector of "
+                                f"all parameters. Train with engine='layers' (or 'auto').")
+            self._flat_checked = type(self)
         self.t = t
         self.update(w, g, state, lr)
 

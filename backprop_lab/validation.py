@@ -118,7 +118,7 @@ def check_binary_labels(y, name: str = "y") -> None:
     """Refuse labels other than 0 and 1 (the classes; accuracy counts an output above 0.5 as class 1).
 
     The one rule for ``train``, ``sweep`` and the playground's own data."""
-    if not np.isin(y, (0, 1)).all():
+    if not ((y == 0) | (y == 1)).all():
         raise ValueError(f"{name} must hold class labels 0 and 1 (an output above 0.5 counts as class 1); got "
                          f"values {np.unique(y)[:5].tolist()}. Map your classes to 0 and 1 first, e.g. "
                          f"{name} = ({name} > 0).astype(float) for labels -1/+1.")
