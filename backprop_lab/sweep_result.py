@@ -117,7 +117,8 @@ class SweepResult:
         n, s = self._recorded(k), self.settings[k]
         return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
                        diverged_at=self.diverged_at[k],
-                       config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"]})
+                       config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"],
+                               "engine": "flat"})
 
     def select(self, **where) -> np.ndarray:
         """Indices of the networks whose settings equal ``where``, e.g. ``res.select(lr=0.1)``."""

@@ -334,3 +334,13 @@ def test_a_linear_object_in_two_places_and_shared_arrays_are_refused():
     assert names.count("2.weight") == 1 and "4.weight" not in names          # yielded once
     with pytest.raises(ValueError, match=r"layers 2 and 4 hold the same parameter array"):
         bl.train(model, *bl.generate_xor_easy(), epochs=2)
+
+
+def test_sweep_refuses_a_registered_rule_that_does_not_declare_itself_elementwise(monkeypatch):
+    # sweep steps K networks' parameters as one (K, P) stack: a per-parameter rule would mix them
+    class Clip(ClipEachByItsNorm):
+        name = "clip"
+        default_lr = 1.0
+    monkeypatch.setitem(bl.OPTIMIZERS, "clip", Clip)
+    with pytest.raises(TypeError, match=r"the optimizer Clip does not declare elementwise = True.*engine='layers'"):
+        bl.sweep("xor", optimizer="clip", seed=range(2), epochs=3)
