@@ -84,10 +84,9 @@ class FlatNetworks:
         self.grad = np.zeros_like(self.flat)
         views = [(self.flat[..., piece].reshape(*self.lead, *shape), self.grad[..., piece].reshape(*self.lead, *shape))
                  for piece, shape in flat_layout(self.sizes)]
-        self.values = [v for v, _ in views]
-        self.grads_flat = [g for _, g in views]
+        self.values, grads = [v for v, _ in views], [g for _, g in views]
         self.params = list(zip(self.values[0::2], self.values[1::2]))
-        self.grads = list(zip(self.grads_flat[0::2], self.grads_flat[1::2]))
+        self.grads = list(zip(grads[0::2], grads[1::2]))
         self._n = None
 
     def _buffers(self, n):
@@ -149,6 +148,10 @@ class FlatNetworks:
             grad = affine_backward(x, W, dz, out=buffers, need_dx=need_dx)[0]
             out = x
 
+    def last_pass(self) -> list:
+        """Per layer, (its input, its pre-activation z) in the last ``forward``; [] before any."""
+        return [] if self._n is None else list(zip(self._inputs, self._z))
+
     def step(self):
         """One update of all parameters (of all K networks) by the optimizer's own element-wise rule."""
         self.t += 1
@@ -205,11 +208,10 @@ def one_network(model, opt):
         linears, acts = model.layers[0::2], model.layers[1::2]
         for linear, (W_grad, b_grad) in zip(linears, net.grads):
             linear.weight_grad, linear.bias_grad = W_grad.copy(), b_grad.copy()
-        if net._n is not None:       # the caches of the last forward, through the layers' own forward
-            with np.errstate(over="ignore", invalid="ignore"):
-                for linear, act, x, z in zip(linears, acts, net._inputs, net._z):
-                    linear.forward(x)
-                    act.forward(z)
+        with np.errstate(over="ignore", invalid="ignore"):     # the last forward's caches, by the layers' forward
+            for linear, act, (x, z) in zip(linears, acts, net.last_pass()):
+                linear.forward(x)
+                act.forward(z)
         for p, (piece, shape) in zip(params, flat_layout(sizes)):
             opt.set_state(p, {k: v[piece].reshape(shape).copy() for k, v in net.state.items()})
 
