@@ -101,3 +101,53 @@ def lookup(table: dict, name, what: str):
 def canonical_names(table: dict) -> list[str]:
     """The ``name`` of each entry of ``table`` once (aliases such as "sgd" for "gd" left out), in order."""
     return list(dict.fromkeys(cls.name for cls in table.values()))
+
+
+def declares_elementwise(obj, methods=("update", "step", "state_for")) -> bool:
+    """Does ``obj`` claim ``elementwise = True`` for the code it runs? The claim belongs to the class
+    whose own body states it; a subclass that overrides one of ``methods`` without stating it again
+    does not inherit it (its new code may treat each array as a whole)."""
+    cls = type(obj)
+    declaring = next((c for c in cls.__mro__ if "elementwise" in vars(c)), None)
+    if declaring is None or vars(declaring)["elementwise"] is not True:
+        return False
+    return all(getattr(cls, m, None) is getattr(declaring, m, None) for m in methods)
+
+
+def check_binary_labels(y, name: str = "y") -> None:
+    """Refuse labels other than 0 and 1 (the classes; accuracy counts an output above 0.5 as class 1).
+
+    The one rule for ``train``, ``sweep`` and the playground's own data."""
+    if not ((y == 0) | (y == 1)).all():
+        raise ValueError(f"{name} must hold class labels 0 and 1 (an output above 0.5 counts as class 1); got "
+                         f"values {np.unique(y)[:5].tolist()}. Map your classes to 0 and 1 first, e.g. "
+                         f"{name} = ({name} > 0).astype(float) for labels -1/+1.")
+
+
+def check_seed(seed, name: str = "seed"):
+    """Return ``seed`` if it is None, an integer >= 0 or a ``numpy.random.Generator``; raise otherwise."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise (ValueError if isinstance(seed, Integral) and not isinstance(seed, bool) else TypeError)(
+            f"{name} must be a non-negative integer such as 0 (or None for a fresh random draw); got {seed!r}.")
+    return int(seed)
+
+
+#: The most memory (bytes) one call may ask for: 4 GiB. Above it a call is refused before anything
+#: is allocated, with the amount it would need (a typo such as epochs=10**9 would otherwise exhaust
+#: the machine and freeze a laptop).
+MAX_BYTES = 4 * 2**30
+
+
+class MemoryLimitError(ValueError, MemoryError):
+    """A call refused because it would need more than ``MAX_BYTES`` of memory (a ``ValueError`` too:
+    the arguments ask for too much)."""
+
+
+def check_memory(n_bytes: int, what: str, hint: str) -> None:
+    """Refuse ``what`` if it would need more than ``MAX_BYTES``; ``hint`` says what takes the memory
+    and what to do instead."""
+    if n_bytes > MAX_BYTES:
+        raise MemoryLimitError(f"{what} would need {n_bytes / 2**30:.1f} GiB of memory for {hint}; the limit is "
+                          f"{MAX_BYTES / 2**30:g} GiB (validation.MAX_BYTES).")

@@ -8,6 +8,7 @@ function. See benchmarks/README.md for what each row means.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import importlib
 import io
@@ -27,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed_reference  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
-from backprop_lab import _one_network  # noqa: E402
+from backprop_lab.nn import engine  # noqa: E402
 from backprop_lab.widgets import playground  # noqa: E402
 
 SIZES = (2, 10, 10, 1)
@@ -158,27 +159,27 @@ def bench(repeat, ref_epochs, sweep_epochs):
 
 def profile_train(epochs=1000):
     """Where train()'s time goes: cumulative stages (forward, + loss, + backward, + step = the bare
-    loop), on what train() runs for an MLP of the package's layers (``_one_network.OneNetwork``: the
-    same formulas on one flat parameter vector) and on the teaching loop over the layers themselves
-    (what train() runs for a model with a layer of your own); then train() itself (+ history,
+    loop), on what train() runs for an MLP of the package's layers (``engine.one_network``, the flat
+    engine with K = 1: the same formulas on one flat parameter vector) and on the teaching loop over
+    the layers themselves (what train() runs for a model with a layer of your own); then train() itself (+ history,
     accuracy, divergence check, snapshots, over the first); then cProfile."""
     x, y = bl.generate_linear(100, seed=0)
     loss_fn = bl.get_loss("mse")
 
     def loop(stages, flat):
         model, opt = bl.MLP(SIZES, seed=0), bl.get_optimizer("gd", 1.0)
-        net = _one_network.OneNetwork(model, opt) if flat else model
-        for _ in range(epochs):
-            pred = net.forward(x)
-            if stages > 1:
-                _, grad = loss_fn.value_and_grad(pred, y)
-            if stages > 2:
-                net.backward(grad)
-            if stages > 3:
-                opt.step(net.parameters())
+        with (engine.one_network(model, opt) if flat else contextlib.nullcontext(model)) as net:
+            for _ in range(epochs):
+                pred = net.forward(x)
+                if stages > 1:
+                    _, grad = loss_fn.value_and_grad(pred, y)
+                if stages > 2:
+                    net.backward(grad)
+                if stages > 3:
+                    net.step() if flat else opt.step(model.parameters())
     stages = {"forward (3 × Linear + sigmoid)": 1, "loss (MSE value and gradient)": 2,
               "backward (3 × Linear + sigmoid)": 3, "optimizer step (GD on net.parameters())": 4}
-    for flat, what in ((True, "OneNetwork, what train() runs for an MLP"),
+    for flat, what in ((True, "the flat engine, what train() runs for an MLP"),
                        (False, "the layers' own forward/backward, model.parameters()")):
         cases = {name: (lambda n=n, flat=flat: loop(n, flat)) for name, n in stages.items()}
         if flat:

@@ -29,7 +29,7 @@ class _Momentum(Optimizer):
 
     def step(self, params):
         for p in params:
-            v = self._state(p, "v")["v"]
+            v = self.state_for(p, "v")["v"]
             v[...] = self.beta * v - self.lr * p.grad
             p.value += v
 
@@ -37,7 +37,7 @@ class _Momentum(Optimizer):
 class MomentumPlusForm(_Momentum):        # V ← βV + ηg, W ← W - V: the same weights
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = self.beta * st["v"] + self.lr * p.grad
             p.value -= st["v"]
 
@@ -45,7 +45,7 @@ class MomentumPlusForm(_Momentum):        # V ← βV + ηg, W ← W - V: the sa
 class MomentumTorchForm(_Momentum):       # PyTorch's V ← βV + g, W ← W - ηV: the same weights for a fixed η
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = self.beta * st["v"] + p.grad
             p.value -= self.lr * st["v"]
 
@@ -73,7 +73,7 @@ def test_momentum_accepts_right_answers(cls, capsys):
 class MomentumSignFlipped(_Momentum):
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = self.beta * st["v"] + self.lr * p.grad
             p.value += st["v"]
 
@@ -81,7 +81,7 @@ class MomentumSignFlipped(_Momentum):
 class MomentumLateVelocity(_Momentum):    # the seed report's equation: W_t = W_{t-1} + V_{t-1}
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             p.value += st["v"]
             st["v"] = self.beta * st["v"] - self.lr * p.grad
 
@@ -106,7 +106,7 @@ class MomentumShared(_Momentum):
 class MomentumNoLr(_Momentum):
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = self.beta * st["v"] - p.grad
             p.value += st["v"]
 
@@ -114,7 +114,7 @@ class MomentumNoLr(_Momentum):
 class MomentumBetaFixed(_Momentum):
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = 0.9 * st["v"] - self.lr * p.grad
             p.value += st["v"]
 
@@ -122,7 +122,7 @@ class MomentumBetaFixed(_Momentum):
 class MomentumRunningAverage(_Momentum):
     def step(self, params):
         for p in params:
-            st = self._state(p, "v")
+            st = self.state_for(p, "v")
             st["v"] = self.beta * st["v"] + (1 - self.beta) * p.grad
             p.value -= self.lr * st["v"]
 
@@ -135,7 +135,7 @@ class MomentumNoReset(MomentumOwnDict):
 class MomentumRebinds(_Momentum):
     def step(self, params):
         for p in params:
-            v = self._state(p, "v")["v"]
+            v = self.state_for(p, "v")["v"]
             v[...] = self.beta * v - self.lr * p.grad
             p.value = p.value + v
 
@@ -143,7 +143,7 @@ class MomentumRebinds(_Momentum):
 class MomentumDoesNothing(_Momentum):
     def step(self, params):
         for p in params:
-            self._state(p, "v")
+            self.state_for(p, "v")
 
 
 class MomentumPlaceholder(_Momentum):
@@ -198,7 +198,7 @@ class _Adam(Optimizer):
         self.t = 0
 
     def moments(self, p):
-        st = self._state(p, "m", "v")
+        st = self.state_for(p, "m", "v")
         st["m"] = self.beta1 * st["m"] + (1 - self.beta1) * p.grad
         st["v"] = self.beta2 * st["v"] + (1 - self.beta2) * p.grad ** 2
         return st["m"], st["v"]
@@ -307,7 +307,7 @@ class AdamTIncrementedLate(_Adam):
 
 class AdamGradNotSquared(_Adam):
     def moments(self, p):
-        st = self._state(p, "m", "v")
+        st = self.state_for(p, "m", "v")
         st["m"] = self.beta1 * st["m"] + (1 - self.beta1) * p.grad
         st["v"] = self.beta2 * st["v"] + (1 - self.beta2) * p.grad
         return st["m"], st["v"]
@@ -319,7 +319,7 @@ class AdamDefaultsFixed(_Adam):
         return -self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
     def moments(self, p):
-        st = self._state(p, "m", "v")
+        st = self.state_for(p, "m", "v")
         st["m"] = 0.9 * st["m"] + 0.1 * p.grad
         st["v"] = 0.999 * st["v"] + 0.001 * p.grad ** 2
         return st["m"], st["v"]

@@ -220,15 +220,15 @@ def test_parameters_to_vector_and_back():
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 @pytest.mark.parametrize("data, sizes", [("xor", (2, 5, 3, 1)), ("linear", (2, 10, 10, 1)), ("circles", (2, 4, 1))])
 def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optimizer, data, sizes):
-    # train() runs an MLP of the package's own layers on one flat parameter vector (_one_network.OneNetwork,
-    # with np.dot for @); afterwards the weights, the layers' gradients and caches and the optimizer's
+    # train() runs an MLP of the package's own layers on one flat parameter vector (engine="auto" picks
+    # the flat engine); afterwards the weights, the layers' gradients and caches and the optimizer's
     # state per parameter must be those of the written-out loop, to the bit.
     x, y = bl.load_dataset(data, seed=0)
     by_hand, via_train = bl.MLP(sizes, seed=2), bl.MLP(sizes, seed=2)
     opt_hand, opt_train = bl.get_optimizer(optimizer), bl.get_optimizer(optimizer)
     weight = via_train.layers[0].weight
     _manual_training(by_hand, x, y, opt_hand, 7)
-    bl.train(via_train, x, y, epochs=7, optimizer=opt_train)
+    assert bl.train(via_train, x, y, epochs=7, optimizer=opt_train).config["engine"] == "flat"
     assert via_train.layers[0].weight is weight                # updated in place, as the loop does
     for mine, theirs in zip(via_train.layers, by_hand.layers):
         for attr in ("weight", "bias", "weight_grad", "bias_grad", "_x", "_out"):
@@ -242,33 +242,33 @@ def test_train_leaves_the_model_and_optimizer_as_the_written_out_loop_does(optim
 
 
 def test_only_models_of_the_package_layers_take_the_flat_vector_path():
-    from backprop_lab.nn._one_network import OneNetwork
+    from backprop_lab.nn.engine import refusal
     gd = bl.get_optimizer("gd")
     mlp = bl.MLP((2, 3, 1), seed=0)
-    assert OneNetwork.fits(mlp, gd)
-    assert OneNetwork.fits(bl.Sequential(*mlp.layers), gd)
-    assert not OneNetwork.fits(bl.Sequential(bl.Sequential(*mlp.layers[:2]), *mlp.layers[2:]), gd)   # nested
+    assert refusal(mlp, gd) is None
+    assert refusal(bl.Sequential(*mlp.layers), gd) is None
+    nested = bl.Sequential(bl.Sequential(*mlp.layers[:2]), *mlp.layers[2:])
+    assert "not Linear, activation, Linear" in refusal(nested, gd)
     student = bl.Sequential(StudentLinear(np.ones((2, 1)), np.zeros((1, 1))), bl.Sigmoid())
-    assert not OneNetwork.fits(student, gd)
-    assert not OneNetwork.fits(bl.Sequential(mlp.layers[0], bl.Sigmoid(), mlp.layers[0], bl.Sigmoid()), gd)
+    assert "not the package's own Linear" in refusal(student, gd)
 
     class MyGD(bl.GD):
         def step(self, params):
             super().step(params)
-    assert not OneNetwork.fits(mlp, MyGD(1.0))
+    assert "does not declare elementwise" in refusal(mlp, MyGD(1.0))
     used = bl.get_optimizer("momentum")
     used.step(mlp.parameters())                  # state of exactly these parameters: a run continued, fits
-    assert OneNetwork.fits(mlp, used)
+    assert refusal(mlp, used) is None
     other = bl.MLP((2, 3, 1), seed=1)             # the same names, other arrays: not this model's state
-    assert not OneNetwork.fits(other, used)
+    assert "state of other parameters" in refusal(other, used)
     bigger = bl.MLP((2, 3, 3, 1), seed=0)
-    assert not OneNetwork.fits(bigger, used)      # names it has no state for
+    assert "state of other parameters" in refusal(bigger, used)      # names it has no state for
 
 
 def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
     """train() called again with the same model and optimizer (the playground's chunks) continues the
     optimizer's state on the flat vector path, bit for bit as one call of the whole length."""
-    from backprop_lab.nn import _one_network
+    from backprop_lab.nn.engine import refusal
     x, y = bl.generate_xor_easy()
     for name in ("gd", "momentum", "adam"):
         whole = bl.MLP((2, 5, 4, 1), seed=2)
@@ -276,8 +276,10 @@ def test_a_run_continued_in_chunks_on_the_flat_path_equals_one_call():
         chunked, opt = bl.MLP((2, 5, 4, 1), seed=2), bl.get_optimizer(name)
         losses = []
         for n in (1, 49, 100, 150):
-            assert _one_network.OneNetwork.fits(chunked, opt)
-            losses.append(bl.train(chunked, x, y, epochs=n, optimizer=opt, print_fn=None).loss)
+            assert refusal(chunked, opt) is None
+            h_chunk = bl.train(chunked, x, y, epochs=n, optimizer=opt, print_fn=None)
+            assert h_chunk.config["engine"] == "flat"
+            losses.append(h_chunk.loss)
         assert np.array_equal(np.concatenate(losses), h.loss), name
         assert all(np.array_equal(a.value, b.value) for a, b in zip(whole.parameters(), chunked.parameters())), name
 

@@ -118,8 +118,8 @@ def test_non_numeric_data_is_a_type_error(model):
 def test_bce_targets_outside_0_1_are_refused(model, xy):
     x, _ = xy
     y = np.where(np.arange(21) % 2 == 0, -1.0, 1.0).reshape(21, 1)  # labels -1/+1: a common mistake
-    with pytest.raises(ValueError, match=r"target values must lie in \[0, 1\].*from -1 to 1"):
-        bl.train(model, x, y, epochs=1, loss="bce")
+    with pytest.raises(ValueError, match=r"y must hold class labels 0 and 1.*got values \[-1.0, 1.0\]"):
+        bl.train(model, x, y, epochs=1, loss="bce")          # train's rule for labels comes first
     with pytest.raises(ValueError, match=r"target values must lie in \[0, 1\]"):
         bl.BCELoss().forward(np.full((2, 1), 0.5), np.array([[0.0], [2.0]]))
 

@@ -15,7 +15,6 @@ import pytest
 import backprop_lab as bl
 import backprop_lab.widgets  # noqa: F401  (bl.widgets.check_settings)
 from backprop_lab.experiments.sweep import sweep
-from backprop_lab.nn import _batched
 from backprop_lab.nn.activations import ACTIVATIONS, Activation
 from backprop_lab.nn.losses import LOSSES, Loss
 from backprop_lab.nn.optim import OPTIMIZERS, Optimizer
@@ -94,6 +93,7 @@ class Softplus(Activation):
 
     name = "softplus"
     output_range = (0.0, np.inf)
+    elementwise = True               # function and derivative act on each entry alone: the flat engine may run it
 
     @staticmethod
     def function(x):
@@ -122,6 +122,7 @@ class RMSProp(Optimizer):
     name = "rmsprop"
     default_lr = 0.01
     state_names = ("s",)
+    elementwise = True               # update treats each entry alone: the flat engine may run it
 
     def update(self, w, g, state, lr):
         s = state["s"]
@@ -170,13 +171,11 @@ def test_registered_names_are_used_by_train_and_sweep_alike(registered):
     assert "softplus" in make_control("activation", "sigmoid").options   # the playground's dropdown lists it
 
 
-def test_an_unknown_name_is_an_error_in_the_batched_engine_too():
-    flat0 = [bl.parameters_to_vector(bl.MLP((2, 3, 1), seed=0).parameters())]
-    args = dict(activation="sigmoid", output_activation="sigmoid", loss="mse", optimizer="gd")
+def test_an_unknown_name_is_an_error_in_sweep_too():
     for what, name in (("activation", "softsign"), ("output_activation", "softsign"), ("loss", "hinge"),
                        ("optimizer", "lion")):
-        with pytest.raises(ValueError, match=f"unknown {what.split('_')[-1]} '{name}'; valid names are"):
-            _batched.Batch((2, 3, 1), flat0, [0.1], **{**args, what: name})
+        with pytest.raises(ValueError, match=f"unknown {what.replace('_', ' ')} '{name}'; valid names are"):
+            sweep(X, Y, epochs=1, **{what: name})
 
 
 # --- a loss that does not fit the output ------------------------------------------------------------

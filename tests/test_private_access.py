@@ -25,12 +25,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "backprop_lab"
 
-# TEMPORARY (issue 19): the engine's private accesses are being removed on branch issue19-engine.
-# When that branch is merged, delete ENGINE_FILES_PENDING and test_engine_files_pending: the rule then
-# holds for the whole package with no exception.
-ENGINE_FILES_PENDING = {"nn/_one_network.py", "nn/_batched.py", "experiments/sweep.py", "experiments/sweep_result.py",
-                        "nn/optim.py", "nn/train.py", "nn/model.py", "nn/layers.py"}
-
 ATTRIBUTE_FUNCTIONS = {"getattr", "setattr", "hasattr", "delattr"}
 
 
@@ -197,17 +191,9 @@ def test_a_private_module_is_not_a_private_name(tmp_path):
 def test_the_package_is_where_the_rule_looks():
     files = {f.relative_to(PACKAGE).as_posix() for f in PACKAGE.rglob("*.py")}
     assert {"playground/panel.py", "playground/view.py", "widgets.py", "figures/plots.py"} <= files
-    assert ENGINE_FILES_PENDING <= files, ENGINE_FILES_PENDING - files
 
 
 # --- the rule, on the package --------------------------------------------------------------------
 def test_no_module_reads_another_objects_private_attributes():
-    found = [a for a in package_accesses() if a.path not in ENGINE_FILES_PENDING]
-    assert not found, "private names read from outside their owner:\n" + "\n".join(map(str, found))
-
-
-@pytest.mark.xfail(strict=True, reason="TEMPORARY: issue19-engine removes these accesses; once merged, "
-                                       "delete this test and ENGINE_FILES_PENDING (an XPASS fails to say so)")
-def test_engine_files_pending():
-    found = [a for a in package_accesses() if a.path in ENGINE_FILES_PENDING]
+    found = list(package_accesses())
     assert not found, "private names read from outside their owner:\n" + "\n".join(map(str, found))

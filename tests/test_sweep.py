@@ -213,7 +213,7 @@ def test_bad_data_is_refused():
         sweep(X, epochs=1)
     with pytest.raises(ValueError, match="valid names are: circles, linear, spiral, xor"):
         sweep("moons", epochs=1)
-    with pytest.raises(ValueError, match="target values must lie in"):
+    with pytest.raises(ValueError, match="y must hold class labels 0 and 1"):
         sweep(X, 2 * Y, loss="bce", epochs=1)
 
 

@@ -150,9 +150,9 @@ def check_momentum(cls) -> CheckResult:
         (path(update=rule("late")), "the weights move by the previous velocity V_{t-1} (the seed report's "
                                     "equation): first update V, then add the new V to W."),
         (path(keep=False), "the velocity is not kept between steps: each step starts from V = 0, which is "
-                           "plain gradient descent. Keep V in self.state (self._state(p, 'v')['v'])."),
+                           "plain gradient descent. Keep V in self.state (self.state_for(p, 'v')['v'])."),
         (path(shared=True), "one velocity is shared by all the parameters: keep one per parameter, e.g. "
-                            "self._state(p, 'v')['v'], or a dict keyed by p.name."),
+                            "self.state_for(p, 'v')['v'], or a dict keyed by p.name."),
         (path(update=rule("no_lr")), "the learning rate is missing: V = βV - η g, with η = self.lr."),
         (path(update=rule(b=0.9)), "β is fixed at 0.9: use self.beta (the check passes beta=0.8)."),
         (path(update=rule("ema")), "that is the running-average form V = βV + (1-β) g; this lab's rule (and "
@@ -223,9 +223,9 @@ def check_adam(cls) -> CheckResult:
         (path(rule(betas=(0.9, 0.999, 1e-8))), "β1, β2 and ε are fixed at their defaults: use self.beta1, "
                                                "self.beta2 and self.eps (the check passes 0.8, 0.9, 0.01)."),
         (path(keep=False), "m and v are not kept between steps: each step starts from zero. Keep them in "
-                           "self.state (self._state(p, 'm', 'v'))."),
+                           "self.state (self.state_for(p, 'm', 'v'))."),
         (path(shared=True), "one m and v are shared by all the parameters: keep them per parameter, e.g. "
-                            "self._state(p, 'm', 'v'), or a dict keyed by p.name."),
+                            "self.state_for(p, 'm', 'v'), or a dict keyed by p.name."),
         ([[w.copy() for w in w0]] * _STEPS, "step() did not change the weights: update each p.value in place."),
     ]
     reset_wrongs = [

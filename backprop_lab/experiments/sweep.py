@@ -10,7 +10,7 @@ takes one value or a list; the grid is their product, K networks ``MLP((d, *hidd
 Linear → activation for each hidden layer, then Linear → output activation, for any input width d
 and any number of hidden layers. Networks that share hidden sizes, activations, optimizer and loss
 form one batch, trained with one set of NumPy calls per epoch: weights stacked as (K_b, in, out),
-e.g. ``(K_b, N, h1) @ (K_b, h1, h2)`` (see ``_batched.py`` for all the shapes); a large batch is split
+e.g. ``(K_b, N, h1) @ (K_b, h1, h2)`` (the flat engine, ``engine.py``, has all the shapes); a large batch is split
 between worker threads, one per CPU up to 4 (NumPy releases the GIL inside array operations).
 Network k starts from the weights of ``MLP((d, *hidden, 1), activation, output_activation, seed=s)``,
 sees the same data and calls the same definitions of the activations, the loss and the update rule
@@ -36,10 +36,12 @@ from numbers import Integral
 import numpy as np
 
 from ..data import load_dataset
-from ..nn import _batched
+from ..nn import engine
+from ..nn.activations import get_activation
 from ..nn.layers import parameters_to_vector
-from ..nn.losses import LOSSES
-from ..validation import check_positive_int, check_xy
+from ..nn.losses import LOSSES, get_loss
+from ..nn.optim import get_optimizer
+from ..validation import check_binary_labels, check_memory, check_positive_int, check_xy
 from .settings import check_loss_fits, resolve_lr, resolve_output_activation, setting
 from .sweep_result import SETTINGS, SweepResult
 
@@ -91,6 +93,7 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     else:
         x = data
     x, y = check_xy(x, y, n_outputs=1)
+    check_binary_labels(y, "y")
     epochs = check_positive_int(epochs, "epochs")
     axes = {name: _axis(name, value) for name, value in zip(SETTINGS, (
         hidden, activation, output_activation, optimizer, loss, lr, seed))}
@@ -102,6 +105,11 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
         check_loss_fits(s["loss"], s["output_activation"])
         s["lr"] = resolve_lr(s["optimizer"], s["lr"])
     K = len(settings)
+    n_params = max(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+                   for sizes in ((x.shape[1], *hid, 1) for hid in axes["hidden"]))
+    check_memory(8 * K * (2 * epochs + 6 * n_params + 4 * len(x) * max(max((*h, 1)) for h in axes["hidden"])),
+                 f"sweep of {K} networks × {epochs} epochs", "their loss and accuracy curves and their "
+                 "weights; sweep fewer settings or epochs, or split the grid into several sweeps")
     res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
                       [None] * K, [None] * K, x, y, init,
                       swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
@@ -114,15 +122,18 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
         # A batch of networks is split between the worker threads (NumPy releases the GIL inside its
         # array operations, so two halves run on two cores); small batches are not worth splitting.
         parts = min(workers, max(1, len(index) // _MIN_PER_THREAD))
+        sizes = (x.shape[1], *hid, 1)
+        acts = [get_activation(act) for _ in hid] + [get_activation(out_act)]
+        loss_fn = get_loss(loss_name)
         for part in np.array_split(np.asarray(index), parts):
-            sizes = (x.shape[1], *hid, 1)
-            flat0 = [parameters_to_vector(res._mlp(k).parameters()) for k in part]
-            batch = _batched.Batch(sizes, flat0, [settings[k]["lr"] for k in part], act, out_act, loss_name, opt)
-            jobs.append((batch, part))
+            flat0 = [parameters_to_vector(res.initial_model(k).parameters()) for k in part]
+            rule = get_optimizer(opt, 1.0)      # one per thread (it counts its steps); its lr is not used
+            batch = engine.FlatNetworks(sizes, flat0, [settings[k]["lr"] for k in part], acts, rule)
+            jobs.append((batch, loss_fn, part))
 
     def run(job):
-        batch, part = job
-        _batched.run(batch, x, y, epochs, res.loss, res.accuracy, res.diverged_at, res._weights, part)
+        batch, loss_fn, part = job
+        engine.run(batch, x, y, epochs, loss_fn, res.loss, res.accuracy, res.diverged_at, res.final_weights, part)
 
     if workers == 1 or len(jobs) == 1:
         for job in jobs:

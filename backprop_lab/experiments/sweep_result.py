@@ -62,9 +62,11 @@ class _Text(str):
 class SweepResult:
     """What ``sweep`` measured, per network k (see the module docstring for the shapes)."""
 
-    def __init__(self, settings, loss, accuracy, diverged_at, weights, x, y, init, swept=()):
+    def __init__(self, settings, loss, accuracy, diverged_at, final_weights, x, y, init, swept=()):
         self.settings, self.loss, self.accuracy, self.diverged_at = settings, loss, accuracy, diverged_at
-        self._weights, self.x, self.y, self.init, self.swept = weights, x, y, init, swept
+        #: K flat weight vectors (P,), laid out as ``parameters_to_vector``: network k's final weights
+        self.final_weights = final_weights
+        self.x, self.y, self.init, self.swept = x, y, init, swept
 
     def __len__(self):
         return len(self.settings)
@@ -94,15 +96,16 @@ class SweepResult:
     def final_accuracy(self) -> np.ndarray:
         return self._last(self.accuracy)
 
-    def _mlp(self, k):
+    def initial_model(self, k: int) -> MLP:
+        """Network k as an ``MLP`` with the weights it started from (its seed's draw)."""
         s = self.settings[k]
         return MLP((self.x.shape[1], *s["hidden"], 1), activation=s["activation"],
                    output_activation=s["output_activation"], seed=s["seed"], init=self.init)
 
     def model(self, k: int) -> MLP:
         """Network k as an ``MLP`` with its final weights (e.g. for ``plot_decision_boundary``)."""
-        m = self._mlp(k)
-        vector_to_parameters(self._weights[k], m.parameters())
+        m = self.initial_model(k)
+        vector_to_parameters(self.final_weights[k], m.parameters())
         return m
 
     def state_dict(self, k: int) -> dict:
@@ -114,7 +117,8 @@ class SweepResult:
         n, s = self._recorded(k), self.settings[k]
         return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
                        diverged_at=self.diverged_at[k],
-                       config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"]})
+                       config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"],
+                               "engine": "flat"})
 
     def select(self, **where) -> np.ndarray:
         """Indices of the networks whose settings equal ``where``, e.g. ``res.select(lr=0.1)``."""

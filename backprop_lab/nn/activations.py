@@ -38,7 +38,9 @@ class Activation(Layer):
 
     ``backward(grad_out)`` returns ``grad_out * derivative(out)``: f'(x) element by element, times the
     upstream gradient, shape (N, D) like ``x``. Subclasses set ``name`` and ``output_range`` and
-    define ``function`` and ``derivative`` (static: element-wise, any shape).
+    define ``function`` and ``derivative`` (static: element-wise, any shape). A class that states
+    ``elementwise = True`` in its own body lets the flat engine call ``function`` / ``derivative`` on
+    stacks of K networks (``validation.declares_elementwise``; the package's activations do).
     """
 
     name = "activation"
@@ -71,6 +73,7 @@ class Sigmoid(Activation):
     """σ(x) = 1 / (1 + e^(-x)), values in (0, 1); from its output s, σ'(x) = s (1 - s)."""
 
     name = "sigmoid"
+    elementwise = True
     output_range = (0.0, 1.0)
     function = staticmethod(sigmoid)
 
@@ -83,6 +86,7 @@ class Tanh(Activation):
     """tanh(x), values in (-1, 1); from its output t, tanh'(x) = 1 - t²."""
 
     name = "tanh"
+    elementwise = True
     output_range = (-1.0, 1.0)
     function = staticmethod(np.tanh)
 
@@ -97,6 +101,7 @@ class ReLU(Activation):
     one element, the seed report's bug)."""
 
     name = "relu"
+    elementwise = True
     output_range = (0.0, np.inf)
 
     @staticmethod
@@ -112,6 +117,7 @@ class Identity(Activation):
     """f(x) = x, the "no activation" case: f'(x) = 1, the gradient passes through unchanged."""
 
     name = "none"
+    elementwise = True
 
     @staticmethod
     def function(x):

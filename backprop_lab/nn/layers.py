@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import check_positive_int, lookup
+from ..validation import check_positive_int, check_seed, lookup
+from .affine import affine_backward, affine_forward
 
 
 class Parameter:
@@ -117,7 +118,7 @@ class Linear(Layer):
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
         draw = lookup(INITS, init, "init")
-        rng = np.random.default_rng(seed) if rng is None else rng
+        rng = np.random.default_rng(check_seed(seed)) if rng is None else rng
         self.weight = draw(rng, self.in_features, self.out_features)
         self.bias = np.zeros((1, self.out_features))
         self.weight_grad = np.zeros_like(self.weight)
@@ -131,15 +132,16 @@ class Linear(Layer):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}).forward(): x must have shape "
                              f"(N, {self.in_features}); got {x.shape}.")
         self._x = x
-        return x @ self.weight + self.bias                      # (1, out) bias added to every row
+        return affine_forward(x, self.weight, self.bias)       # x @ W + b, the (1, out) bias on every row
 
     def backward(self, grad_out):
         """grad_out: (N, out_features) -> dL/dx of shape (N, in_features); sets the two gradients."""
         x = self._cached(self._x)
         self._check_grad(grad_out, (x.shape[0], self.out_features))
-        self.weight_grad = x.T @ grad_out                       # dL/dW: (in, N) @ (N, out)
-        self.bias_grad = grad_out.sum(axis=0, keepdims=True)    # dL/db: summed over the batch, (1, out)
-        return grad_out @ self.weight.T                         # dL/dx: (N, out) @ (out, in)
+        # dL/dx = grad_out @ W.T (N, in); dL/dW = x.T @ grad_out (in, out); dL/db = grad_out summed
+        # over the batch (1, out): affine.py writes these products once for the layer and the engine.
+        grad_in, self.weight_grad, self.bias_grad = affine_backward(x, self.weight, grad_out)
+        return grad_in
 
     def __repr__(self):
         return f"Linear({self.in_features}, {self.out_features})"

@@ -11,11 +11,52 @@ import zipfile
 
 import numpy as np
 
-from ..validation import as_2d_array, check_positive_int
+from ..validation import as_2d_array, check_memory, check_positive_int, check_seed
 from .activations import get_activation
 from .layers import Layer, Linear, Parameter
 
 _FORMAT = "backprop_lab.model.v1"
+
+
+def _leaves(layers):
+    """The layers of ``layers``, nested ``Sequential``s walked into, in order."""
+    for layer in layers:
+        if isinstance(layer, Sequential):
+            yield from _leaves(layer.layers)
+        else:
+            yield layer
+
+
+def _check_distinct(layers):
+    """Refuse a layer object that appears twice (also inside nested models): each use would overwrite
+    the other's cache (its input or output), so backward would get a wrong gradient."""
+    seen = {}
+    for i, layer in enumerate(_leaves(layers)):
+        if id(layer) in seen:
+            raise ValueError(f"the same layer object {layer!r} is used twice (layers {seen[id(layer)]} and {i}, "
+                             f"counting nested ones); a layer caches what its backward needs, so each place in a "
+                             f"model needs its own object: write {type(layer).__name__}(...) again for the second "
+                             f"place (to share weights, that is not supported).")
+        seen[id(layer)] = i
+
+
+def check_model(model) -> None:
+    """What ``train`` refuses in a model before the first epoch: no layers at all, a layer object used
+    twice, two layers holding the same parameter array (its gradients would not be summed)."""
+    layers = getattr(model, "layers", None)
+    if layers is not None:
+        if not layers:
+            raise ValueError(f"model {type(model).__name__}() has no layers; give it some, e.g. "
+                             f"Sequential(Linear(2, 1), Sigmoid()) or MLP((2, 10, 10, 1)).")
+        _check_distinct(layers)
+        arrays = {}
+        for i, layer in enumerate(_leaves(layers)):
+            for p in layer.parameters():
+                if id(p.value) in arrays:
+                    raise ValueError(f"layers {arrays[id(p.value)]} and {i} hold the same parameter array "
+                                     f"({p.name}); sharing weights between layers is not supported: give each "
+                                     f"layer its own array (e.g. a .copy()).")
+                arrays[id(p.value)] = i
 
 
 class Sequential(Layer):
@@ -31,6 +72,7 @@ class Sequential(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} must be a backprop_lab layer (Linear, Sigmoid, ...); "
                                 f"got {type(layer).__name__}.")
+        _check_distinct(layers)
         self.layers = list(layers)
 
     def forward(self, x):
@@ -46,9 +88,12 @@ class Sequential(Layer):
         return grad
 
     def parameters(self) -> list[Parameter]:
-        params = []
+        params, seen = [], set()
         for i, layer in enumerate(self.layers):
             for p in layer.parameters():        # fresh pairs: ours to rename
+                if id(p.value) in seen:         # an array held twice is yielded once (PyTorch's memo)
+                    continue
+                seen.add(id(p.value))
                 p.name = f"{i}.{p.name}"
                 params.append(p)
         return params
@@ -87,6 +132,9 @@ class Sequential(Layer):
 
     def save(self, path) -> None:
         """Save the weights (and, for an MLP, its sizes and activations) to an ``.npz`` file."""
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"path {os.fspath(path)!r} is a directory; give a file name such as "
+                                    f"{os.path.join(os.fspath(path), 'model.npz')!r}.")
         arrays = {f"param/{k}": v for k, v in self.state_dict().items()}
         arrays["format"] = np.array(_FORMAT)
         for k, v in self._config().items():
@@ -114,10 +162,16 @@ class MLP(Sequential):
 
     def __init__(self, sizes=(2, 10, 10, 1), activation="sigmoid", output_activation="sigmoid",
                  seed=None, init="normal"):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"sizes must be a sequence of layer sizes such as (2, 10, 10, 1); got {sizes!r}.")
         sizes = tuple(sizes)
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least an input and an output size, e.g. (2, 10, 10, 1); got {sizes}.")
         self.sizes = tuple(check_positive_int(s, f"sizes[{i}] (a layer size)") for i, s in enumerate(sizes))
+        n_params = sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+        check_memory(8 * 2 * n_params, f"MLP({self.sizes})", f"{n_params:,} weights and their gradients; "
+                     f"use smaller layers")
+        check_seed(seed)
         # Look the names up once, here; build fresh layers below.
         hidden_layer, output_layer = get_activation(activation), get_activation(output_activation)
         # Canonical names ("none" for "identity"/"linear"/None), so repr, save and messages agree.
@@ -154,11 +208,21 @@ class MLP(Sequential):
         if lo < 0 or hi > 1:
             raise ValueError(f"predict_proba needs a sigmoid output (probabilities in (0, 1)), but this MLP has "
                              f"output_activation={self.output_activation!r}; use model.output(x) for its raw output.")
-        return self.output(x)
+        return self._finite(self.output(x), "predict_proba")
 
     def predict(self, x, threshold: float = 0.5) -> np.ndarray:
         """Class labels 0/1 of shape (N, 1): the output thresholded at ``threshold``."""
-        return (self.output(x) > threshold).astype(np.int64)
+        return (self._finite(self.output(x), "predict") > threshold).astype(np.int64)
+
+    @staticmethod
+    def _finite(out, what):
+        """``out``, unless it holds NaN or inf: then the weights have overflowed (training diverged)."""
+        bad = ~np.isfinite(out)
+        if bad.any():
+            raise ValueError(f"{what}: the model's output is NaN or infinite for {int(bad.sum())} of {len(out)} "
+                             f"points: its weights overflowed (training diverged; the model keeps the weights "
+                             f"of the step that diverged). Train a fresh model with a smaller learning rate.")
+        return out
 
     def _config(self):
         return {"sizes": np.array(self.sizes), "activation": self.activation,
@@ -192,12 +256,35 @@ def _read(path):
 
 
 def load_model(path) -> MLP:
-    """Build an ``MLP`` from a file written by ``MLP.save``, with its sizes, activations and weights."""
+    """Build an ``MLP`` from a file written by ``MLP.save``, with its sizes, activations and weights.
+
+    The file is checked before anything large is allocated: integer sizes that fit in memory, one
+    array per parameter with the shape the sizes declare, finite weights."""
     state, config = _read(path)
     if "sizes" not in config:
         raise ValueError(f"{path!r} holds weights without an architecture (saved from a Sequential); "
                          f"build the model yourself and call model.load(path).")
-    model = MLP(tuple(int(s) for s in config["sizes"]), activation=str(config["activation"]),
+    declared = np.asarray(config["sizes"])
+    if declared.ndim != 1 or declared.dtype.kind not in "iu":
+        raise ValueError(f"{path!r} declares sizes={declared.tolist()!r}; sizes must be a list of integers "
+                         f"such as [2, 10, 10, 1]. The file is damaged or was not written by MLP.save.")
+    sizes = tuple(int(s) for s in declared)
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"{path!r} declares sizes={list(sizes)}; it needs two or more sizes >= 1.")
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_memory(8 * 2 * n_params, f"load_model({os.fspath(path)!r})", f"the {n_params:,} weights its "
+                 f"sizes={list(sizes)} declare; the file is damaged or not meant for this package")
+    expected = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        expected[f"{2 * i}.weight"], expected[f"{2 * i}.bias"] = (n_in, n_out), (1, n_out)
+    for name, shape in expected.items():
+        if name in state and np.shape(state[name]) != shape:
+            raise ValueError(f"{path!r}: {name} has shape {np.shape(state[name])} but sizes={list(sizes)} "
+                             f"need {shape}; the file is damaged.")
+        if name in state and not np.isfinite(np.asarray(state[name], dtype=np.float64)).all():
+            raise ValueError(f"{path!r}: {name} holds NaN or infinite weights (saved after training diverged?); "
+                             f"such a model cannot predict anything. Train it again with a smaller learning rate.")
+    model = MLP(sizes, activation=str(config["activation"]),
                 output_activation=str(config["output_activation"]), init=str(config.get("init", "normal")),
                 seed=0)
     model.load_state_dict(state)

@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import check_learning_rate, lookup
+from ..validation import check_learning_rate, declares_elementwise, lookup
 
 
 class Optimizer:
     """Base class; subclasses set ``name``, ``default_lr`` and ``state_names`` and define ``update``.
 
-    ``t`` counts the steps taken (1 during the first ``update``s).
+    ``t`` counts the steps taken (1 during the first ``update``s); only the optimizer writes it.
+
+    ``elementwise = True``, stated in a class's own body, claims that its ``update`` treats every
+    entry of ``w`` on its own (as GD, momentum and Adam do): then the flat engine may call it once on
+    all parameters laid end to end, or on a (K, P) stack of K networks (``update_flat``). The claim
+    is not inherited by a subclass that overrides ``update`` or ``step`` without stating it again
+    (``declares_elementwise``): a rule such as "clip each gradient by its own norm" must see each
+    parameter alone, and it does, through ``step``.
     """
 
     name = "optimizer"
     default_lr = None
     state_names: tuple = ()
+    elementwise = False
 
     def __init__(self, lr: float):
         self.lr = check_learning_rate(lr)
@@ -38,12 +46,25 @@ class Optimizer:
         """One update of every parameter in ``params`` (the list from ``model.parameters()``)."""
         self.t += 1
         for p in params:
-            self.update(p.value, p.grad, self._state(p), self.lr)
+            self.update(p.value, p.grad, self.state_for(p), self.lr)
 
-    def _state(self, p, *keys):
+    def update_flat(self, w, g, state, lr, t: int):
+        """Step number ``t`` of the element-wise rule on a flat vector (P,) or stack (K, P) ``w`` of
+        parameters, its gradient ``g`` and state arrays shaped like ``w``; ``lr`` a number or (K, 1).
+        Refused for a rule that does not declare itself element-wise (``declares_elementwise``)."""
+        if getattr(self, "_flat_checked", None) is not type(self):      # checked once per optimizer, not per step
+            if not declares_elementwise(self):
+                raise TypeError(f"{type(self).__name__} does not declare elementwise = True in its own class, so "
+                                f"its update may need each parameter on its own; it cannot step a flat vector of "
+                                f"all parameters. Train with engine='layers' (or 'auto').")
+            self._flat_checked = type(self)
+        self.t = t
+        self.update(w, g, state, lr)
+
+    def state_for(self, p, *keys):
         """The state arrays of parameter ``p``, a dict {name: array} (zeros shaped like it on first use)
         with the names ``keys`` (default: ``state_names``); an optimizer you write calls
-        ``self._state(p, "v")["v"]``.
+        ``self.state_for(p, "v")["v"]``.
 
         State is kept by the parameter's name; a second, different array under a name already in
         use (e.g. the ``parameters()`` of two separate layers, both called "weight") is refused
@@ -57,6 +78,20 @@ class Optimizer:
             raise ValueError(f"two different parameters are both named {p.name!r}; one optimizer per model: "
                              f"step model.parameters() (unique names), not several layers' parameters().")
         return st
+
+    def holds_state_of(self, params) -> bool:
+        """Is the state empty, or exactly the state of ``params`` (their names, their very arrays, every
+        name of ``state_names``)? True when a run is continued with the same model and optimizer."""
+        if not self.state:
+            return True
+        return (set(self.state) == {p.name for p in params}
+                and all(self._owners.get(p.name) is p.value and set(self.state[p.name]) == set(self.state_names)
+                        for p in params))
+
+    def set_state(self, p, arrays: dict) -> None:
+        """Make ``arrays`` {state name: array shaped like ``p.value``} the state of parameter ``p``."""
+        self.state[p.name] = arrays
+        self._owners[p.name] = p.value
 
     def reset(self):
         self.state.clear()
@@ -72,6 +107,7 @@ class GD(Optimizer):
 
     name = "gd"
     default_lr = 1.0
+    elementwise = True
 
     def update(self, w, g, state, lr):
         w -= lr * g
@@ -86,6 +122,7 @@ class Momentum(Optimizer):
     name = "momentum"
     default_lr = 0.5
     state_names = ("v",)
+    elementwise = True
 
     def __init__(self, lr: float, beta: float = 0.9):
         super().__init__(lr)
@@ -113,6 +150,7 @@ class Adam(Optimizer):
     name = "adam"
     default_lr = 0.01
     state_names = ("m", "v")
+    elementwise = True
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(lr)

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import copy
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..validation import check_positive_int, check_xy
-from . import _one_network
+from ..validation import check_binary_labels, check_memory, check_positive_int, check_xy
+from . import engine as flat_engine
 from .losses import get_loss
+from .model import check_model
 from .optim import get_optimizer
+
+#: The values of ``train(..., engine=...)``.
+ENGINES = ("auto", "flat", "layers")
 
 
 class TrainingDiverged(ValueError):
@@ -94,16 +99,21 @@ def divergence_message(epoch: int, loss_value: float, lr: float, unbounded_outpu
 
 
 def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", log_every=None,
-          snapshot_every=None, progress: bool = False, on_divergence: str = "stop", print_fn=print) -> History:
+          snapshot_every=None, progress: bool = False, on_divergence: str = "stop", print_fn=print,
+          engine: str = "auto") -> History:
     """Train ``model`` on (x, y) with full-batch updates; return a ``History``.
 
-    x: (N, n_inputs); y: (N, 1) labels (an (N,) array is refused: pass ``y.reshape(-1, 1)``).
+    x: (N, n_inputs); y: (N, n_outputs) labels 0 or 1, as many columns as the model has outputs (an
+    (N,) array is refused: pass ``y.reshape(-1, 1)``).
     ``optimizer`` is a name ("gd", "momentum", "adam") or an ``Optimizer``; ``lr=None`` takes the
     optimizer's default (``optim.DEFAULT_LR``). ``loss`` is "mse" or "bce" (or a ``Loss``); a loss
     that cannot take the model's outputs (BCE needs a sigmoid output) is refused before the first
-    epoch with ``ValueError``. Each step updates the ``model.parameters()`` of that moment. (An MLP
-    of the package's own layers runs the same operations on one flat parameter vector,
-    ``_one_network.OneNetwork``: the same numbers, bit for bit, in about two thirds of the time.)
+    epoch with ``ValueError``. Each step updates the ``model.parameters()`` of that moment.
+    ``engine`` chooses how: ``"layers"`` walks the model's layers (``forward``, ``backward``,
+    ``opt.step(model.parameters())``); ``"flat"`` runs the same formulas on one flat parameter vector
+    (``engine.py``: the same numbers, bit for bit, in about two thirds of the time), and refuses a
+    model or optimizer it cannot run exactly (``engine.refusal`` says why); ``"auto"`` takes ``"flat"``
+    when it can, else ``"layers"``. ``History.config["engine"]`` says which one ran.
     ``log_every=5000`` prints ``Epoch  5000  loss: 0.1235 ...`` lines through ``print_fn``.
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
@@ -112,9 +122,13 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     ``progress=True`` shows a tqdm progress bar (the notebook widget form in Jupyter).
     """
     print_fn = print_fn if print_fn is not None else (lambda *args: None)  # None: silent
+    check_model(model)
     sizes = getattr(model, "sizes", None)
     x, y = check_xy(x, y, n_features=sizes[0] if sizes else None, n_outputs=sizes[-1] if sizes else None)
+    check_binary_labels(y, "y")
     epochs = check_positive_int(epochs, "epochs")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}.")
     opt = get_optimizer(optimizer, lr)
     loss_fn = get_loss(loss)
     loss_fn.check_target(y)
@@ -123,6 +137,16 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
         raise ValueError(f"on_divergence must be 'stop' or 'raise'; got {on_divergence!r}.")
     log_every = None if log_every is None else check_positive_int(log_every, "log_every")
     every = max(1, epochs // 50) if snapshot_every is None else check_positive_int(snapshot_every, "snapshot_every")
+    n_params = sum(p.value.size for p in model.parameters())       # history: loss, accuracy, snapshots
+    check_memory(8 * (2 * epochs + (epochs // every + 2) * n_params), f"train(epochs={epochs})",
+                 "its history (loss and accuracy per epoch, the snapshots of the weights); train fewer "
+                 "epochs, take fewer snapshots (snapshot_every), or continue a run in several calls")
+    _check_output_width(model, x, y)
+    why_not = flat_engine.refusal(model, opt)
+    if engine == "flat" and why_not:
+        raise ValueError(f"engine='flat' cannot train this model exactly: {why_not}. Use engine='layers' "
+                         f"(or 'auto', which picks 'flat' only where it computes the same thing).")
+    ran = "layers" if engine == "layers" or why_not else "flat"
 
     n = len(y)
     target = y > 0.5
@@ -131,12 +155,13 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     snap_epochs, snaps = [0], [model.state_dict()]
     hist = History(losses, accs, snap_epochs, snaps, model=model,
                    config={"epochs": epochs, "lr": opt.lr, "optimizer": opt.name, "loss": loss_fn.name,
-                           "optimizer_repr": repr(opt)})
+                           "optimizer_repr": repr(opt), "engine": ran})
     width = len(str(epochs))
     bar = _progress_bar(epochs) if progress else None
-    # ``net`` is the model itself, or, for an MLP of the package's own layers, the same formulas in
-    # the same order on one flat parameter vector (``_one_network.OneNetwork``: the same numbers, faster).
-    with _one_network.one_network(model, opt) as net, np.errstate(over="ignore", invalid="ignore"):
+    # ``net`` walks the model's layers, or (engine "flat") runs the same formulas in the same order
+    # on one flat parameter vector (``engine.one_network``: the same numbers, faster).
+    runner = flat_engine.one_network(model, opt) if ran == "flat" else _layer_loop(model, opt)
+    with runner as net, np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             pred = net.forward(x)
             value, grad = loss_fn.value_and_grad(pred, y)
@@ -154,10 +179,10 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
             losses[epoch - 1] = value
             accs[epoch - 1] = np.count_nonzero((pred > 0.5) == target) / n
             net.backward(grad)
-            opt.step(net.parameters())          # the arrays the layers hold after this backward
+            net.step()                          # layers: opt.step(model.parameters()) after this backward
             if epoch % every == 0 or epoch == epochs:
                 snap_epochs.append(epoch)
-                snaps.append(net.state_dict())
+                snaps.append(flat_engine.state_dict(net) if ran == "flat" else model.state_dict())
             if log_every and epoch % log_every == 0:
                 print_fn(f"Epoch {epoch:>{width}}  loss: {value:.4f}  accuracy: {accs[epoch - 1]:.1%}")
             if bar is not None and (epoch % 100 == 0 or epoch == epochs):
@@ -166,6 +191,32 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     if bar is not None:
         bar.close()
     return hist
+
+
+class _LayerLoop:
+    """The teaching loop: the model's own ``forward`` / ``backward``, and the optimizer's ``step`` on
+    the ``model.parameters()`` of that moment (the arrays the layers hold after this backward)."""
+
+    def __init__(self, model, opt):
+        self.forward, self.backward = model.forward, model.backward
+        self.step = lambda: opt.step(model.parameters())
+
+
+@contextmanager
+def _layer_loop(model, opt):
+    yield _LayerLoop(model, opt)
+
+
+def _check_output_width(model, x, y):
+    """Run the model once on x (the layers' own checks and clear errors) and refuse labels y whose
+    columns do not match its output's."""
+    with np.errstate(over="ignore", invalid="ignore"):     # as in the loop: a diverging run is reported there
+        out = np.shape(model.forward(x))
+    if out != y.shape:
+        width = out[-1] if len(out) == 2 else "?"
+        raise ValueError(f"the model's output has shape {out} for x of shape {x.shape}, but y has shape {y.shape}: "
+                         f"y needs one column per output ({width}). Make the last Linear layer's out_features "
+                         f"match y's columns, or pass labels of shape ({len(x)}, {width}).")
 
 
 def _output_name(model) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..data import load_dataset, load_test_set
 from ..experiments import settings as rules
-from ..validation import as_2d_array
+from ..validation import as_2d_array, check_binary_labels
 
 #: The settings of a run and their defaults (the lab's network, on the XOR set).
 DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sigmoid",
@@ -85,9 +85,7 @@ def check_data(data) -> Data:
         y = as_2d_array(y, y_name, 1)
         if len(y) != len(x):
             raise ValueError(f"{x_name} has {len(x)} points but {y_name} has {len(y)} labels; one label per point.")
-        if not np.isin(y, (0, 1)).all():
-            raise ValueError(f"{y_name} must hold class labels 0 and 1 (the panel counts an output above 0.5 as "
-                             f"class 1); got values {np.unique(y)[:5].tolist()}. Map your classes to 0 and 1 first.")
+        check_binary_labels(y, y_name)
         checked += [x, y]
     return Data(*checked)
 
