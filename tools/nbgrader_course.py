@@ -51,11 +51,14 @@ def make_course(course: Path) -> Path:
     of the assignment ``lab`` (``source/lab/``), registered in its gradebook."""
     course = Path(course).resolve()
     (course / "source" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
+    # A cell may run 30 s: the checks stop a student's endless loop themselves after TIME_LIMIT (5 s),
+    # so this is the backstop for a loop outside any check (at a cell's top level), and one endless
+    # exercise costs well under a minute of autograding per notebook.
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
-        "c.ExecutePreprocessor.timeout = 300\n")
+        "c.ExecutePreprocessor.timeout = 30\n")
     for path in exercise_notebooks():
         shutil.copy(path, course / "source" / ASSIGNMENT / path.name)
     nbgrader(course, "db", "assignment", "add", ASSIGNMENT)

@@ -8,9 +8,11 @@ with the package's version while the exercise is unfinished.
 * ``basics``: notebooks 1, 2 and 4 (σ′, the stable sigmoid, the forward pass, a training step, the loop)
   and the MSE, linear-layer and BCE gradients;
 * ``backprop``: notebook 3's numerical gradient, forward cache and whole backward pass;
-* ``optim``: notebook 9's ``Momentum`` and ``Adam``; ``layers``: notebook 10's ``Tanh`` and ``ReLU``.
+* ``optim``: notebook 9's ``Momentum`` and ``Adam``; ``layers``: notebook 10's ``Tanh`` and ``ReLU``;
+* ``grading``: what the locked graded cells run: a fresh copy of these checks, and ``same``, the hidden
+  tests' comparison with values the cell holds.
 """
-from . import layers, optim
+from . import grading, layers, optim
 from .backprop import (
     check_backward_pass,
     check_forward_cache,
@@ -30,4 +32,5 @@ from .basics import (
     package_bce_grad,
     package_train_step,
 )
+from .grading import backward_from_inputs, fit_on, layer_pass, optimizer_path, same, train_step_on
 from .verdict import CheckResult, call, close, report, verdict, yours_or_package
