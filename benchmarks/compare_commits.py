@@ -66,16 +66,20 @@ def cases_for(bl, name, x, y, lrs, epochs, sweep_epochs):
 
 
 def round_robin(cases, rounds):
-    """{name: [seconds per round]}: one warm-up each, then ``rounds`` rounds of every case in turn."""
+    """({name: [wall seconds per round]}, {name: [CPU seconds per round]}): one warm-up each, then
+    ``rounds`` rounds of every case in turn. The CPU time (``time.process_time``, all of the process's
+    threads) leaves out the moments the process waited for a CPU, which a loaded machine adds to the
+    wall time; for a one-thread case it is the steadier measure of its own work."""
     for fn in cases.values():
         fn()
-    times = {name: [] for name in cases}
+    wall, cpu = {name: [] for name in cases}, {name: [] for name in cases}
     for _ in range(rounds):
         for name, fn in cases.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn()
-            times[name].append(time.perf_counter() - t0)
-    return times
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    return wall, cpu
 
 
 def main(argv=None):
@@ -110,19 +114,25 @@ def main(argv=None):
         h_old = old.train(old.MLP(SIZES, seed=0), x, y, epochs=50, lr=1.0, print_fn=None)
         h_new = new.train(new.MLP(SIZES, seed=0), x, y, epochs=50, lr=1.0, print_fn=None)
         same = np.array_equal(h_old.loss, h_new.loss)
-        times = round_robin(cases, args.rounds)
+        wall, cpu = round_robin(cases, args.rounds)
         loadavg = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
 
     per = {"ref": args.epochs, "train": args.epochs, "sweep2": 64 * args.sweep_epochs, "sweep1": 64 * args.sweep_epochs}
-    us = {name: np.array(t) / per[name.split()[0]] * 1e6 for name, t in times.items()}
     print(f"before = {commit} (as backprop_lab_base), after = this working tree ({head}); numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs; {args.rounds} rounds round robin; load average at the end "
           f"{', '.join(f'{v:.1f}' for v in loadavg)}; train() loss curves equal bit for bit: {same}")
-    print(f"{'row':<44} {'before':>20} {'after':>20}   after/before")
+    for kind, times in (("wall time", wall), ("CPU time of the process (all threads)", cpu)):
+        table(kind, {name: np.array(t) / per[name.split()[0]] * 1e6 for name, t in times.items()})
 
+
+def table(kind, us):
+    """One table: median (range) per row and version, after/before, and each version against the reference."""
     def cell(a):
         return f"{np.median(a):6.1f} ({a.min():.1f}–{a.max():.1f})"
 
+    print(f"\n{kind}: median (lowest–highest) over the rounds; after/before: ratio of the medians (range of "
+          f"the per-round ratios)")
+    print(f"{'row':<44} {'before':>20} {'after':>20}   after/before")
     ref = us["ref"]
     print(f"{'seed-style reference, µs/epoch':<44} {cell(ref):>20}")
     labels = {"train": "train(), µs/epoch", "sweep2": "sweep() K=64, 2 threads, µs/network-epoch",
@@ -133,10 +143,10 @@ def main(argv=None):
         print(f"{label:<44} {cell(a):>20} {cell(b):>20}   {np.median(b) / np.median(a):.2f} "
               f"({r.min():.2f}–{r.max():.2f})")
     for what in ("train", "sweep2", "sweep1"):
-        for side in ("old", "new"):
-            r = ref / us[f"{what} {side}"]
-            print(f"  {what} {side}: reference / this, per round: median {np.median(r):.2f}× "
-                  f"({r.min():.2f}–{r.max():.2f})")
+        r_old, r_new = ref / us[f"{what} old"], ref / us[f"{what} new"]
+        print(f"  {what:<7} reference / this, per round, median (range): before {np.median(r_old):.2f}× "
+              f"({r_old.min():.2f}–{r_old.max():.2f}), after {np.median(r_new):.2f}× "
+              f"({r_new.min():.2f}–{r_new.max():.2f})")
 
 
 if __name__ == "__main__":

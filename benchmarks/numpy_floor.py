@@ -210,6 +210,26 @@ def record_epoch(x, y, sizes=(10, 10), lrs=None, seeds=range(8), warm=50):
     return calls, len(start)
 
 
+def engine_epoch_us(x, y, sizes=(10, 10), lrs=None, seeds=range(8), warm=50, epochs=30):
+    """The engine's own epoch timed the way the floor's calls are: ``engine.run`` for one epoch at a
+    time, ``epochs`` times, on the batch of ``record_epoch`` (after ``warm`` epochs); the median, in µs
+    per network-epoch. Each ``engine.run`` call also does its few set-up and finishing steps (the
+    final weights' copies: a few µs per epoch), so this is slightly pessimistic. On a loaded machine
+    a median of short pieces leaves out the moments the process was not running, as the floor's
+    medians do, where a whole sweep()'s wall time counts them."""
+    lrs = np.geomspace(0.05, 5.0, 8) if lrs is None else lrs
+    sizes = (x.shape[1], *sizes, 1)
+    batch = _batch(x, sizes, lrs, seeds)
+    K = batch.flat.shape[0]
+    loss, acc, final = np.full((K, 1), np.nan), np.full((K, 1), np.nan), [None] * K
+    times = []
+    for _ in range(warm + epochs):
+        t0 = time.perf_counter()
+        engine.run(batch, x, y, 1, get_loss("mse"), loss, acc, [None] * K, final, np.arange(K))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times[warm:])) / K * 1e6
+
+
 def time_calls(calls, reps=30):
     """Each call replayed alone ``reps`` times: [(name, median seconds)], in the order of the epoch."""
     overhead = np.median([-(time.perf_counter() - time.perf_counter()) for _ in range(1000)])
@@ -250,6 +270,8 @@ def main():
     for name in sorted(by_name, key=by_name.get, reverse=True):
         print(f"{name:<28} {count[name]:>5} {by_name[name] * 1e6:9.1f} {by_name[name] / K * 1e6:17.2f}")
     print(f"{'sum (the floor)':<28} {len(calls):>5} {total * 1e6:9.1f} {total / K * 1e6:17.2f}")
+    print(f"the engine's epoch itself (engine.run, one epoch at a time, median): "
+          f"{engine_epoch_us(x, y):.2f} µs/network-epoch")
 
 
 if __name__ == "__main__":
