@@ -13,8 +13,9 @@ Timed, each once per round after one warm-up: the reference (``seed_reference.py
 (2-10-10-1 sigmoid, GD lr 1, ``generate_linear(100, seed=0)``, ``--epochs`` epochs); ``sweep()`` K = 64
 (8 lr × 8 seeds, hidden (10, 10), ``--sweep-epochs`` epochs) with 2 threads and with ``workers=1``.
 Printed: the median and the range (lowest–highest) over the rounds, and new/old as the ratio of the
-medians and the range of the ratios within each round (each round's two times were taken a few
-seconds apart, so that range is the one to read when the machine's speed drifts).
+medians and as the median and range of the ratios within each round (each round's two times were
+taken a few seconds apart, so those are the ones to read when the machine's speed drifts); all of it
+in wall time and in the process's CPU time.
 """
 from __future__ import annotations
 
@@ -130,8 +131,8 @@ def table(kind, us):
     def cell(a):
         return f"{np.median(a):6.1f} ({a.min():.1f}–{a.max():.1f})"
 
-    print(f"\n{kind}: median (lowest–highest) over the rounds; after/before: ratio of the medians (range of "
-          f"the per-round ratios)")
+    print(f"\n{kind}: median (lowest–highest) over the rounds; after/before: the ratio of the medians, then "
+          f"the per-round ratios' median (range)")
     print(f"{'row':<44} {'before':>20} {'after':>20}   after/before")
     ref = us["ref"]
     print(f"{'seed-style reference, µs/epoch':<44} {cell(ref):>20}")
@@ -140,8 +141,8 @@ def table(kind, us):
     for what, label in labels.items():
         a, b = us[f"{what} old"], us[f"{what} new"]
         r = b / a
-        print(f"{label:<44} {cell(a):>20} {cell(b):>20}   {np.median(b) / np.median(a):.2f} "
-              f"({r.min():.2f}–{r.max():.2f})")
+        print(f"{label:<44} {cell(a):>20} {cell(b):>20}   {np.median(b) / np.median(a):.2f}, per round "
+              f"{np.median(r):.2f} ({r.min():.2f}–{r.max():.2f})")
     for what in ("train", "sweep2", "sweep1"):
         r_old, r_new = ref / us[f"{what} old"], ref / us[f"{what} new"]
         print(f"  {what:<7} reference / this, per round, median (range): before {np.median(r_old):.2f}× "
