@@ -109,6 +109,10 @@ def bench(repeat, ref_epochs, sweep_epochs):
     print(f"{'row':<52} {'time':>9} {'unit':<16} {'ratio':>7}   {'target':<22} met")
 
     lrs = np.geomspace(0.05, 5.0, 8)
+    # The floor row: the NumPy calls of one epoch of the one-thread sweep, recorded once (numpy_floor.py;
+    # before the panels exist, as the recording briefly replaces a few of numpy's constructors) and each
+    # replayed alone; one replay of all of them per round, in the round robin like the rest.
+    calls, n_nets = numpy_floor.record_epoch(x, y, sizes=SIZES[1:3], lrs=lrs, seeds=range(8))
     panels = {name: playground(**kw) for name, kw in PANELS.items()}
     cases = {
         "ref": lambda: seed_reference.train_reference(
@@ -118,9 +122,6 @@ def bench(repeat, ref_epochs, sweep_epochs):
         "sweep1": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs,
                                    workers=1),
     }
-    # The floor row: the NumPy calls of one epoch of the one-thread sweep, recorded once (numpy_floor.py)
-    # and each replayed alone; one replay of all of them per round, in the round robin like the rest.
-    calls, n_nets = numpy_floor.record_epoch(x, y, sizes=SIZES[1:3], lrs=lrs, seeds=range(8))
     floors = []
     cases["floor"] = lambda: floors.append(numpy_floor.floor_us(calls, n_nets))
     epochs_alone = []           # the engine's epoch timed epoch by epoch, the floor's kind of median
