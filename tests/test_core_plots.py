@@ -186,3 +186,20 @@ def test_draw_network_gradients():
 def test_figures_are_closed_between_tests():
     # conftest.py closes every figure after each test; the tests above each opened at least one
     assert plt.get_fignums() == []
+
+
+def test_learning_curves_keep_the_finite_part_readable_when_a_run_diverges():
+    """A diverging run (loss 15 -> 1e196 in a few epochs) no longer stretches the log axis to 1e100:
+    the axis stops at ten times the largest starting loss, and the ✕ sits on its top edge."""
+    x, y = bl.load_dataset("linear", seed=0)
+    runs = {f"lr={lr:g}": bl.train(bl.MLP((2, 10, 10, 1), activation="none", output_activation="none", seed=0),
+                                   x, y, epochs=15, lr=lr, print_fn=None) for lr in (0.003, 1.0)}
+    assert runs["lr=1"].diverged and not runs["lr=0.003"].diverged
+    ax = bl.plot_learning_curves(runs)
+    bottom, top = ax.get_ylim()
+    start = max(h.loss[0] for h in runs.values())
+    assert top == pytest.approx(10 * start)
+    assert bottom <= runs["lr=0.003"].loss.min() < top
+    marks = [line for line in ax.get_lines() if line.get_marker() == "x"]
+    assert len(marks) == 1 and marks[0].get_ydata()[0] == pytest.approx(top)
+    assert any(t.get_text() == f"{runs['lr=1'].loss[-1]:.0e}" for t in ax.texts)

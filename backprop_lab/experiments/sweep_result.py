@@ -10,6 +10,7 @@ import numpy as np
 from ..figures.plots import new_axes
 from ..nn.layers import vector_to_parameters
 from ..nn.model import MLP
+from ..nn.stuck import is_stuck
 from ..nn.train import History
 from ..rounding import approx, mean_pm
 from ..validation import lookup
@@ -80,6 +81,13 @@ class SweepResult:
         """(K,) booleans: did network k diverge (``diverged_at[k]`` is not None)?"""
         return np.array([d is not None for d in self.diverged_at], dtype=bool)
 
+    @property
+    def stuck(self) -> np.ndarray:
+        """(K,) booleans: did network k get stuck (``nn.stuck.is_stuck``: its loss flat for the last
+        1,000 epochs and its accuracy near chance)? A diverged network is not counted as stuck."""
+        return np.array([not self.diverged[k] and is_stuck(self.loss[k], self.accuracy[k], self.y)
+                         for k in range(len(self))], dtype=bool)
+
     def _recorded(self, k) -> int:
         """How many epochs of network k have a finite loss."""
         return self.epochs if self.diverged_at[k] is None else self.diverged_at[k] - 1
@@ -116,7 +124,7 @@ class SweepResult:
         """Network k's curves as a ``History`` (for ``plot_learning_curves``); no snapshots."""
         n, s = self._recorded(k), self.settings[k]
         return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
-                       diverged_at=self.diverged_at[k],
+                       diverged_at=self.diverged_at[k], stuck=bool(self.stuck[k]),
                        config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"],
                                "engine": "flat"})
 
@@ -146,21 +154,24 @@ class SweepResult:
         return {key: np.array(v) for key, v in out.items()}
 
     def summary(self, by=None) -> list[dict]:
-        """One dict per group (see ``groups``): the settings ``by``, ``n`` networks, ``diverged`` (how
-        many of them), and ``loss_mean``, ``loss_std`` (ddof=0), ``loss_min``, ``loss_max`` and the same
+        """One dict per group (see ``groups``): the settings ``by``, ``n`` networks, ``diverged`` and
+        ``stuck`` (how many of them), and ``loss_mean``, ``loss_std`` (ddof=0), ``loss_min``, ``loss_max`` and the same
         four ``accuracy_*`` of the final loss and accuracy over the group's networks that did not
         diverge (NaN if all did)."""
         rows = []
         fl, fa = (np.where(self.diverged, np.nan, a) for a in (self.final_loss, self.final_accuracy))
+        stuck = self.stuck
         for key, idx in self.groups(by).items():
-            row = dict(zip(self._by(by), key), n=len(idx), diverged=int(self.diverged[idx].sum()))
+            row = dict(zip(self._by(by), key), n=len(idx), diverged=int(self.diverged[idx].sum()),
+                       stuck=int(stuck[idx].sum()))
             for name, arr in (("loss", fl), ("accuracy", fa)):
                 row.update(zip((f"{name}_{st}" for st in ("mean", "std", "min", "max")), _stats(arr[idx])))
             rows.append(row)
         return rows
 
     def table(self, by=None, sig=None) -> str:
-        """``summary`` as a text table: final loss and accuracy, mean ± std over each group.
+        """``summary`` as a text table: final loss and accuracy, mean ± std over each group, and how
+        many networks diverged or got stuck (no progress at all, ``nn.stuck``).
 
         Each mean is printed to the decimal place of its std's first digit (``rounding.mean_pm``): the
         digits beyond it differ between the seeds, and in sensitive runs between computers too.
@@ -168,11 +179,12 @@ class SweepResult:
         (a learning rate far too large) that even that digit can move.
         """
         cols = list(self._by(by))
-        head = cols + ["n", "final loss", "accuracy", "acc. min–max", "diverged"]
+        head = cols + ["n", "final loss", "accuracy", "acc. min–max", "diverged", "stuck"]
         body = [[_fmt(r[c]) for c in cols] + [str(r["n"])] + (["—"] * 3 if r["diverged"] == r["n"] else [
                  mean_pm(r["loss_mean"], r["loss_std"], sig=sig),
                  mean_pm(r["accuracy_mean"], r["accuracy_std"], percent=True, sig=sig),
-                 f"{r['accuracy_min']:.0%}–{r['accuracy_max']:.0%}"]) + [f"{r['diverged']}/{r['n']}"]
+                 f"{r['accuracy_min']:.0%}–{r['accuracy_max']:.0%}"]) + [f"{r['diverged']}/{r['n']}",
+                                                                         f"{r['stuck']}/{r['n']}"]
                 for r in self.summary(by)]
         return _text_table(head, body)
 
@@ -264,4 +276,4 @@ class SweepResult:
     def __repr__(self):
         swept = ", ".join(f"{n} ({len(set(s[n] for s in self.settings))})" for n in self.swept) or "nothing"
         return (f"SweepResult({len(self)} networks × {self.epochs} epochs; swept: {swept}; "
-                f"{int(self.diverged.sum())} diverged)")
+                f"{int(self.diverged.sum())} diverged, {int(self.stuck.sum())} stuck)")

@@ -79,7 +79,10 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
     """Overlay the per-epoch loss (or ``metric="accuracy"``) of one or several ``History`` objects.
 
     ``histories``: a History, a list of them, or a dict {label: History}. A run that diverged ends
-    with an ✕ at the epoch where it stopped. Returns the axes.
+    with an ✕ at the epoch where it stopped. On the log loss axis a diverging run would stretch the
+    axis to 1e+100 and flatten every other curve, so the axis then stops at ten times the largest
+    starting loss: the diverging run leaves through the top edge, its ✕ sits on that edge, labelled
+    with the last finite loss. Returns the axes.
     """
     if isinstance(histories, dict):
         labels, histories = list(histories), list(histories.values())
@@ -92,6 +95,9 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric must be 'loss' or 'accuracy'; got {metric!r}.")
     ax = new_axes(1, width=4.2) if ax is None else ax
+    log_loss = logy and metric == "loss"
+    starts = [float(h.loss[0]) for h in histories if len(h.loss) and np.isfinite(h.loss[0])]
+    top = 10 * max(starts) if log_loss and starts and any(h.diverged for h in histories) else None
     for h, label in zip(histories, labels):
         # A run on its way to diverging can reach 1e260; matplotlib's log axis overflows on such
         # values, and nothing above 1e100 is readable anyway.
@@ -99,10 +105,18 @@ def plot_learning_curves(histories, labels=None, ax=None, logy: bool = True, met
         epochs = np.arange(1, len(values) + 1)
         (line,) = ax.plot(epochs, values, label=label, lw=1.5)
         if h.diverged:
-            ax.plot([h.diverged_at], [values[-1] if len(values) else 1.0], "x", color=line.get_color(),
-                    ms=8, mew=2)
-    if logy and metric == "loss":
+            last = values[-1] if len(values) else 1.0
+            y = last if top is None else min(last, top)
+            ax.plot([h.diverged_at], [y], "x", color=line.get_color(), ms=8, mew=2, clip_on=False)
+            if top is not None and last > top:
+                raw = float(h.loss[-1]) if len(h.loss) else float("inf")
+                ax.annotate(f"{raw:.0e}", (h.diverged_at, top), textcoords="offset points", xytext=(4, -10),
+                            fontsize="x-small", color=line.get_color())
+    if log_loss:
         plain_log_axis(ax)
+        if top is not None:
+            shown = [v for h in histories for v in np.asarray(h.loss, dtype=float) if 0 < v <= top]
+            ax.set_ylim(bottom=min(shown) / 2 if shown else None, top=top)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title("Learning curve" if len(histories) == 1 else "Learning curves")

@@ -12,7 +12,8 @@ from ..validation import check_binary_labels, check_memory, check_positive_int, 
 from . import engine as flat_engine
 from .losses import get_loss
 from .model import check_model
-from .optim import get_optimizer
+from .optim import DEFAULT_LR, get_optimizer
+from .stuck import is_stuck, most_saturated, stuck_message, stuck_window
 
 #: The values of ``train(..., engine=...)``.
 ENGINES = ("auto", "flat", "layers")
@@ -30,7 +31,8 @@ class History:
     update (as the lab's loop prints them). ``snapshots[j]`` holds the weights after
     ``snapshot_epochs[j]`` updates (epoch 0 = the initial weights). If training diverged,
     ``diverged_at`` is the epoch whose loss was not finite, ``loss`` stops there, and ``message``
-    says what to try.
+    says what to try. If it got **stuck** (``stuck.is_stuck``: the loss flat for the last 1,000 epochs
+    and the accuracy near chance), ``stuck`` is True and ``message`` says why and what to try.
     """
 
     loss: np.ndarray
@@ -38,6 +40,7 @@ class History:
     snapshot_epochs: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
     diverged_at: int | None = None
+    stuck: bool = False
     message: str = ""
     config: dict = field(default_factory=dict)
     model: object = field(default=None, repr=False)
@@ -86,7 +89,7 @@ class History:
 
     def __repr__(self):
         status = f"diverged at epoch {self.diverged_at}" if self.diverged else (
-            f"final loss {self.final_loss:.4f}, accuracy {self.final_accuracy:.1%}")
+            f"final loss {self.final_loss:.4f}, accuracy {self.final_accuracy:.1%}" + (", stuck" if self.stuck else ""))
         return f"History({len(self.loss)} epochs, {status}, {self.config.get('optimizer_repr', '')})"
 
 
@@ -118,7 +121,9 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     ``snapshot_every`` keeps a copy of the weights every so many epochs (default: about 50 in all).
     If the loss becomes NaN or infinite, training stops at that epoch and the message is printed
     through ``print_fn`` (``None`` prints nothing; ``on_divergence="stop"``) or raised as
-    ``TrainingDiverged`` (``"raise"``).
+    ``TrainingDiverged`` (``"raise"``). A run that got stuck (no progress at all: ``nn/stuck.py``) is
+    named too: ``History.stuck`` and a message through ``print_fn``, saying why (saturated sigmoids
+    at a large lr, typically) and what to try.
     ``progress=True`` shows a tqdm progress bar (the notebook widget form in Jupyter).
     """
     print_fn = print_fn if print_fn is not None else (lambda *args: None)  # None: silent
@@ -190,6 +195,11 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                 bar.set_postfix(loss=f"{value:.4f}", refresh=False)
     if bar is not None:
         bar.close()
+    if is_stuck(losses, accs, y):
+        hist.stuck = True
+        hist.message = stuck_message(stuck_window(epochs), float(accs[-1]), opt.lr, most_saturated(model, x),
+                                     large_lr=opt.lr >= 10 * (DEFAULT_LR.get(opt.name) or np.inf))
+        print_fn(hist.message)
     return hist
 
 
