@@ -88,6 +88,12 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def current_limit() -> float:
+    """The time limit, in seconds, of the student's code in the check now running: its ``timeout=``,
+    or ``TIME_LIMIT``."""
+    return _timeout.get() or TIME_LIMIT
+
+
 def _snapshot(value):
     try:
         return copy.deepcopy(value)
@@ -118,7 +124,7 @@ def call(fn, *args, names: tuple[str, ...] | None = None, timeout: float | None 
     subject = getattr(fn, "__name__", None)
     if subject in (None, "<lambda>"):
         subject = None
-    limit = timeout if timeout is not None else (_timeout.get() or TIME_LIMIT)
+    limit = timeout if timeout is not None else current_limit()
     before = [_snapshot(a) if keep_inputs else None for a in args]
     try:
         with time_limit(limit):
@@ -171,6 +177,19 @@ def as_array(got, what: str, shape: tuple | None = None):
     if shape is not None and arr.shape != tuple(shape):
         return None, CheckResult(False, f"{what} should have shape {tuple(shape)}; yours has shape {arr.shape}.")
     return arr, None
+
+
+def as_parts(got, names: tuple[str, ...]):
+    """``(tuple, None)`` if ``got`` is a tuple or list of ``len(names)`` values, else ``(None, CheckResult)``
+    asking for them by name and saying what came back instead (None, a generator, two values...)."""
+    count = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(names), str(len(names)))
+    wanted = f"return {count} arrays, in this order: ({', '.join(names)})"
+    if isinstance(got, (tuple, list)):
+        if len(got) == len(names):
+            return tuple(got), None
+        return None, CheckResult(False, f"{wanted}; you returned {len(got)} values.")
+    kind = "None" if got is None else f"a {type(got).__name__}"
+    return None, CheckResult(False, f"{wanted}; you returned {kind}.")
 
 
 def close(a, b):
