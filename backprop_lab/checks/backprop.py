@@ -11,7 +11,7 @@ import numpy as np
 from ..nn.activations import sigmoid
 from ..nn.gradcheck import numerical_gradient as _package_numerical_gradient
 from ..nn.gradcheck import rel_error
-from .verdict import CheckResult, as_array, as_parts, call, close, exercise_check, report
+from .verdict import CheckResult, as_array, as_parts, call, close, describe, exercise_check, report
 
 GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
 
@@ -60,7 +60,7 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
     if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
         return report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
                                           "(x[i] = old), or every later element is measured at a shifted point."))
-    got_arr, problem = as_array(got, "the array of differences, shaped like x")
+    got_arr, problem = as_array(got, "the gradient")
     if problem is not None:
         return report(problem)
     if got_arr.shape == (x.size,):
@@ -117,7 +117,7 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
         return report(error)
     if not isinstance(got, dict):
         return report(CheckResult(False, f"return a dict with the keys {', '.join(right)}; "
-                                          f"you returned {type(got).__name__}."))
+                                          f"you returned {describe(got)}."))
     missing = [k for k in right if k not in got]
     if missing:
         return report(CheckResult(False, f"the dict lacks {', '.join(missing)}: keep every array of the forward "

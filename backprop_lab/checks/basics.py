@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from ..nn.activations import sigmoid
-from .verdict import CheckResult, as_array, as_parts, call, exercise_check, report, verdict
+from .verdict import CheckResult, as_array, as_parts, call, describe, exercise_check, report, verdict
 
 _FORWARD_ARGS = ("x", "W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -205,9 +205,11 @@ def check_train_step(fn, seed: int = 0) -> CheckResult:
     if isinstance(got, (tuple, list)):
         return report(CheckResult(False, f"the update is right, but you returned {len(got)} values; return the "
                                           f"loss alone, one number (fit keeps it and prints it)."))
-    loss, problem = as_array(got, "the loss before the step, one number")
+    loss, problem = as_array(got, "the loss")
     if problem is not None:
-        return report(CheckResult(False, "the update is right, but " + problem.message))
+        kind = "complex numbers" if "complex" in problem.message else describe(got)
+        return report(CheckResult(False, f"the update is right, but your function returned {kind}; "
+                                          f"return the loss before the step, one real number (a float)."))
     if loss.shape != ():
         return report(CheckResult(False, f"the update is right, but the loss you returned is an array of shape "
                                           f"{loss.shape}; return one number, the mean loss (fit prints it with "
@@ -252,7 +254,7 @@ def check_fit(fn, seed: int = 0) -> CheckResult:
                           names=("model", "x", "y", "epochs", "lr", "log_every"))
     if error is not None:
         return report(error)
-    got, problem = as_array(got, "the losses, one per epoch")
+    got, problem = as_array(got, "the losses")
     if problem is not None:
         return report(problem)
     got = got.ravel()
@@ -342,7 +344,7 @@ def check_stable_sigmoid(fn) -> CheckResult:
                                   + _TWO_BRANCHES))
     if error is not None:
         return report(error)
-    got, problem = as_array(got, "σ(x), an array of the shape of x", shape=x.shape)
+    got, problem = as_array(got, "σ(x)", shape=x.shape)
     if problem is not None:
         return report(problem)
     if np.allclose(got, 1 - right, rtol=1e-9, atol=1e-12):

@@ -18,7 +18,7 @@ from .verdict import CheckResult, CheckTimeout, as_array, call, close, current_l
 
 def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
     """None if ``got`` is right, else a verdict naming the matching wrong answer (or what came back)."""
-    got, problem = as_array(got, "an array shaped like its input")
+    got, problem = as_array(got, "the layer's output" if what.startswith("forward") else "dL/dx")
     if problem is not None:
         return CheckResult(False, f"{what}: " + problem.message)
     if close(got, right):

@@ -188,8 +188,17 @@ def as_parts(got, names: tuple[str, ...]):
         if len(got) == len(names):
             return tuple(got), None
         return None, CheckResult(False, f"{wanted}; you returned {len(got)} values.")
-    kind = "None" if got is None else f"a {type(got).__name__}"
-    return None, CheckResult(False, f"{wanted}; you returned {kind}.")
+    return None, CheckResult(False, f"{wanted}; you returned {describe(got)}.")
+
+
+def describe(got) -> str:
+    """What came back, for a message: ``None``, ``one array of shape (3, 4)``, ``a str``, ``a generator``..."""
+    if got is None:
+        return "None"
+    if isinstance(got, np.ndarray):
+        return f"one array of shape {got.shape}"
+    name = type(got).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 def close(a, b):
