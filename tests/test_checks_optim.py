@@ -421,12 +421,12 @@ class AdamScalesGradInPlace(_Adam):       # right weights, but the model's gradi
         return m, v
 
 
-class MomentumScalesGradInPlace(_Momentum):
+class MomentumScalesGradInPlace(MomentumOwnDict):
     def step(self, params):
         for p in params:
-            p.grad *= self.lr
-            v = self._state(p, "v")["v"]
-            v[...] = self.beta * v - p.grad
+            p.grad *= self.lr                     # right weights from here on, but p.grad is overwritten
+            v = self.velocity.get(p.name, np.zeros_like(p.value))
+            self.velocity[p.name] = v = self.beta * v - p.grad
             p.value += v
 
 
