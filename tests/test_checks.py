@@ -395,6 +395,8 @@ HOSTILE = {
     "__array__ raises": lambda: _ArrayRaises(),
     "three strings": lambda: ("a", "b", "c"),
     "six strings": lambda: ("a", "b", "c", "d", "e", "f"),
+    "array of str": lambda: np.full((4, 5), "0.5"),
+    "array of objects": lambda: np.array([object()] * 20).reshape(4, 5),
 }
 
 
@@ -486,6 +488,22 @@ def test_sigmoid_derivative_refuses_a_complex_right_answer(capsys):
         return s * (1 - s) + 0j
 
     assert "complex numbers" in _named_failure(checks.check_sigmoid_derivative(complex_derivative), capsys)
+
+
+def test_numbers_written_as_text_are_not_numbers(capsys):
+    def as_text(x):                              # the right values, as strings
+        s = bl.sigmoid(x)
+        return (s * (1 - s)).astype(str)
+
+    assert "array of <U" in _named_failure(checks.check_sigmoid_derivative(as_text), capsys)
+
+
+def test_fit_blamed_for_a_step_that_returns_a_tuple_points_at_the_step(capsys):
+    def step_returns_a_pair(model, x, y, lr):
+        return checks.package_train_step(model, x, y, lr), None
+
+    message = _named_failure(checks.check_fit(_fit(step_returns_a_pair)), capsys)
+    assert "tuple.__format__" in message and "Make train_step pass its own check first" in message, message
 
 
 def test_tuple_returning_checks_name_strings_and_a_generator(capsys):

@@ -252,6 +252,11 @@ def check_fit(fn, seed: int = 0) -> CheckResult:
     with contextlib.redirect_stdout(out):
         got, error = call(fn, MLP(seed=seed), x.copy(), y.copy(), epochs, lr, every,
                           names=("model", "x", "y", "epochs", "lr", "log_every"))
+    if error is not None and "__format__" in error.message:
+        raised = error.message.split(" Check the shapes")[0].rstrip(".")
+        return report(CheckResult(False, raised + ". Printing the loss failed: the value train_step returned is "
+                                  "not one number. Make train_step pass its own check first (it must return the "
+                                  "loss alone, a float)."))
     if error is not None:
         return report(error)
     got, problem = as_array(got, "the losses")

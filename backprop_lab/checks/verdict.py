@@ -167,6 +167,9 @@ def as_array(got, what: str, shape: tuple | None = None):
     try:
         with np.errstate(all="ignore"):
             raw = np.asarray(got)
+            if raw.dtype.kind in "USMmV":      # text, dates, raw bytes: numbers only by accident
+                return None, CheckResult(False, f"your function returned an array of {raw.dtype} values, not "
+                                                f"numbers; it should return {what} as an array of floats.")
             if np.iscomplexobj(raw):
                 return None, CheckResult(False, f"your function returned complex numbers; {what} is real "
                                                 "(did a square root or a power of a negative number creep in?).")
