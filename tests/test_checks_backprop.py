@@ -16,7 +16,8 @@ def student_backward(c, y, mistake=None):
     g = 2 * (c["yhat"] - y) / N
     for k, inp in ((3, "Z2"), (2, "Z1"), (1, "X")):
         out, pre = (c["yhat"] if k == 3 else c[f"Z{k}"]), c[f"A{k}"]
-        if mistake == "sigma' of A":
+        if mistake == "sigma' of A" or (mistake == "sigma' of A3" and k == 3) or (
+                mistake == "sigma' of A1, A2" and k < 3):
             g = g * pre * (1 - pre)
         elif mistake == "no sigma'":
             pass
@@ -53,7 +54,9 @@ def test_backward_pass_through_the_package_layers_is_accepted():
 
 
 @pytest.mark.parametrize("mistake, named", [
-    ("sigma' of A", "σ′ is taken of the pre-activation"),
+    ("sigma' of A", "σ′ is taken of the pre-activation: σ′(A) = Z (1 - Z)"),
+    ("sigma' of A3", "at the output, σ′ is taken of the pre-activation A3"),
+    ("sigma' of A1, A2", "in the hidden layers σ′ is taken of the pre-activation"),
     ("no sigma'", "the σ′ factors are missing"),
     ("no output sigma'", "the output sigmoid's σ′ is missing"),
     ("dW transposed", "weight gradients are transposed"),
@@ -79,6 +82,8 @@ def test_backward_pass_placeholder_and_wrong_return():
 
 def student_numerical_gradient(f, x, h=1e-5, mistake=None):
     grad = np.zeros_like(x)
+    if mistake == "perturbs a copy":
+        x = x.copy()
     for i in np.ndindex(x.shape):
         old = x[i]
         if mistake == "all at once":
@@ -111,6 +116,7 @@ def test_numerical_gradient_right_answers_are_accepted():
     ("not restored", "x is not restored"),
     ("flat", "yours is flat"),
     ("all at once", "one element at a time"),
+    ("perturbs a copy", "f() never saw your change: your gradient is all 0"),
 ])
 def test_numerical_gradient_names_each_typical_mistake(mistake, named):
     result = checks.check_numerical_gradient(lambda f, x, h: student_numerical_gradient(f, x, h, mistake))
@@ -155,3 +161,34 @@ def test_forward_cache_names_each_typical_mistake(mistake, named):
     result = checks.check_forward_cache(lambda *a: student_forward(*a, mistake=mistake))
     assert not result and named in result.message, result.message
     assert "return a dict" in checks.check_forward_cache(lambda *a: student_forward(*a)["yhat"]).message
+
+
+def test_numerical_gradient_calling_f_with_an_argument_is_named():
+    def passes_x(f, x, h):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            plus, minus = x.copy(), x.copy()
+            plus[i] += h
+            minus[i] -= h
+            grad[i] = (f(plus) - f(minus)) / (2 * h)
+        return grad
+
+    result = checks.check_numerical_gradient(passes_x)
+    assert not result and "f takes no argument" in result.message, result.message
+
+
+def test_backward_pass_returns_checked_one_by_one():
+    def six_strings(c, y):
+        return ("dW1", "db1", "dW2", "db2", "dW3", "db3")
+
+    def complex_db3(c, y):
+        grads = list(student_backward(c, y))
+        grads[5] = grads[5] + 0j
+        return tuple(grads)
+
+    result = checks.check_backward_pass(six_strings)
+    assert not result and "dW1: your function returned a str" in result.message, result.message
+    result = checks.check_backward_pass(complex_db3)
+    assert not result and "db3: your function returned complex numbers" in result.message, result.message
+    result = checks.check_backward_pass(lambda c, y: student_backward(c, y)[:5])
+    assert not result and "return six arrays" in result.message and "you returned 5 values" in result.message

@@ -399,3 +399,50 @@ def test_adam_names_the_mistake(cls, hint, capsys):
     result = _verdict(ce.check_adam, cls, capsys)
     assert not result
     assert hint in result.message
+
+
+# --- issue 20: what a hostile grader found -------------------------------------------------------
+class AdamBeta1Twice(_Adam):
+    def update(self, m, v, t):
+        m_hat, v_hat = m / (1 - self.beta1 ** t), v / (1 - self.beta1 ** t)
+        return -self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamBeta2Twice(_Adam):
+    def update(self, m, v, t):
+        m_hat, v_hat = m / (1 - self.beta2 ** t), v / (1 - self.beta2 ** t)
+        return -self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamScalesGradInPlace(_Adam):       # right weights, but the model's gradients are overwritten
+    def moments(self, p):
+        m, v = super().moments(p)
+        p.grad *= 0.0
+        return m, v
+
+
+class MomentumScalesGradInPlace(MomentumOwnDict):
+    def step(self, params):
+        for p in params:
+            p.grad *= self.lr                     # right weights from here on, but p.grad is overwritten
+            v = self.velocity.get(p.name, np.zeros_like(p.value))
+            self.velocity[p.name] = v = self.beta * v - p.grad
+            p.value += v
+
+
+class MomentumDropsParams(_Momentum):
+    def step(self, params):
+        super().step(params)
+        params.clear()
+
+
+@pytest.mark.parametrize("check, cls, hint", [
+    (ce.check_adam, AdamBeta1Twice, "both bias corrections use β1"),
+    (ce.check_adam, AdamBeta2Twice, "both bias corrections use β2"),
+    (ce.check_adam, AdamScalesGradInPlace, "step() changed p.grad"),
+    (ce.check_momentum, MomentumScalesGradInPlace, "step() changed p.grad"),
+    (ce.check_momentum, MomentumDropsParams, "changed its input `params` in place"),
+])
+def test_optimizer_hostile_classes_are_named(check, cls, hint, capsys):
+    result = _verdict(check, cls, capsys)
+    assert not result and hint in result.message, result.message

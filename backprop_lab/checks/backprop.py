@@ -11,7 +11,7 @@ import numpy as np
 from ..nn.activations import sigmoid
 from ..nn.gradcheck import numerical_gradient as _package_numerical_gradient
 from ..nn.gradcheck import rel_error
-from .verdict import CheckResult, call, close, exercise_check, report
+from .verdict import CheckResult, as_array, as_parts, call, close, describe, exercise_check, report
 
 GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
 
@@ -42,19 +42,6 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
     place, one element at a time, and restored."""
     x = np.random.default_rng(seed).normal(0, 1, (3, 4))
     original, h = x.copy(), 1e-4
-    got, error = call(fn, lambda: _test_function(x), x, h, keep_inputs=False)     # x is judged below
-    if error is not None:
-        return report(error)
-    if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
-        return report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
-                                          "(x[i] = old), or every later element is measured at a shifted point."))
-    got_arr = None if got is None else np.asarray(got, dtype=float)
-    if got_arr is not None and got_arr.shape == (x.size,):
-        return report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; yours is flat "
-                                          f"{got_arr.shape}. Fill grad = np.zeros_like(x) at index i."))
-    if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, got_arr.flat[0]):
-        return report(CheckResult(False, "every element has the same value: perturb one element at a time "
-                                          "(x[i] += h for a single index i), not the whole array at once."))
     right = x ** 2 + np.cos(x)
     wrong = [
         (_difference(x, h, "forward"), "that is the one-sided difference (f(x+h) - f(x))/h, whose error shrinks "
@@ -63,18 +50,41 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
         (_difference(x, h, "h_squared"), "divide by 2h, not 2h²."),
         (-right, "the sign is flipped: it is f(x+h) - f(x-h), in that order."),
     ]
-    for candidate, hint in wrong:
-        if got_arr is not None and close(got_arr, candidate) and not close(candidate, right):
-            return report(CheckResult(False, hint))
-    if got_arr is not None and got_arr.shape == x.shape and np.allclose(got_arr, right, rtol=1e-6, atol=1e-8):
-        return report(CheckResult(True, f"centred differences, error {rel_error(got_arr, right):.0e} against the "
-                                         f"exact gradient of a test function; x restored."))
-    if got_arr is None:
-        return report(CheckResult(False, "your function returned None; return the array of differences."))
+    # changing x is the exercise: it is judged below (restored?), not refused
+    got, error = call(fn, lambda: _test_function(x), x, h, keep_inputs=False)
+    if error is not None and "positional argument" in error.message and "<lambda>()" in error.message:
+        return report(CheckResult(False, "f takes no argument: it reads the array x itself. Change x in place "
+                                          "(x[i] = old + h), call f(), and put the old value back."))
+    if error is not None:
+        return report(error)
+    if not np.allclose(x, original, rtol=0, atol=1e-12):      # x[i] -= h style restores to rounding
+        return report(CheckResult(False, "x is not restored: after perturbing an element, put its old value back "
+                                          "(x[i] = old), or every later element is measured at a shifted point."))
+    got_arr, problem = as_array(got, "the gradient")
+    if problem is not None:
+        return report(problem)
+    if got_arr.shape == (x.size,):
+        return report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; yours is flat "
+                                          f"{got_arr.shape}. Fill grad = np.zeros_like(x) at index i."))
     if got_arr.shape != x.shape:
         return report(CheckResult(False, f"the gradient must have the shape of x, {x.shape}; "
                                           f"yours is {got_arr.shape}."))
-    return report(CheckResult(False, f"the differences are off by up to {np.max(np.abs(got_arr - right)):.3g}. "
+    if np.all(got_arr == 0):
+        return report(CheckResult(False, "f() never saw your change: your gradient is all 0, so f(x+h) and "
+                                          "f(x-h) came out equal. f reads the array x you were given: perturb "
+                                          "x itself in place (x[i] = old + h), not a copy of it."))
+    if np.allclose(got_arr, got_arr.flat[0]):
+        return report(CheckResult(False, "every element has the same value: perturb one element at a time "
+                                          "(x[i] += h for a single index i), not the whole array at once."))
+    for candidate, hint in wrong:
+        if close(got_arr, candidate) and not close(candidate, right):
+            return report(CheckResult(False, hint))
+    if np.allclose(got_arr, right, rtol=1e-6, atol=1e-8):
+        return report(CheckResult(True, f"centred differences, error {rel_error(got_arr, right):.0e} against the "
+                                         f"exact gradient of a test function; x restored."))
+    with np.errstate(all="ignore"):
+        worst = np.max(np.abs(got_arr - right))
+    return report(CheckResult(False, f"the differences are off by up to {worst:.3g}. "
                                       f"For each index i: old = x[i]; x[i] = old + h; f_plus = f(); x[i] = old - h; "
                                       f"f_minus = f(); x[i] = old; grad[i] = (f_plus - f_minus) / (2 * h)."))
 
@@ -101,20 +111,23 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(6, 2))
     params = [rng.normal(size=shape) for shape in ((2, 4), (1, 4), (4, 3), (1, 3), (3, 1), (1, 1))]
-    got, error = call(fn, x.copy(), *[p.copy() for p in params])
+    right = forward_cache(x, *params)
+    got, error = call(fn, x.copy(), *[p.copy() for p in params], names=("x", "W1", "b1", "W2", "b2", "W3", "b3"))
     if error is not None:
         return report(error)
-    right = forward_cache(x, *params)
     if not isinstance(got, dict):
         return report(CheckResult(False, f"return a dict with the keys {', '.join(right)}; "
-                                          f"you returned {type(got).__name__}."))
+                                          f"you returned {describe(got)}."))
     missing = [k for k in right if k not in got]
     if missing:
         return report(CheckResult(False, f"the dict lacks {', '.join(missing)}: keep every array of the forward "
                                           f"pass, and the inputs and weights (the backward pass needs them)."))
     W3 = params[4]
     for k in ("A1", "Z1", "A2", "Z2", "A3", "yhat"):
-        g, r = got[k], right[k]
+        g, problem = as_array(got[k], f"{k}, an array")
+        if problem is not None:
+            return report(CheckResult(False, f"cache[{k!r}]: " + problem.message))
+        r = right[k]
         if np.shape(g) == np.shape(r) and close(g, r):
             continue
         if k == "yhat":
@@ -152,35 +165,38 @@ def package_backward_pass(cache, y):
     return tuple(p.grad.copy() for p in model.parameters())
 
 
-def _backward(c, y, prime="Z", prime_layers=(1, 2, 3), transpose_back=False, swap_dW=False,
-              bias="sum", mean=True):
-    """The right gradients, or one typical mistake, for the cache ``c`` (see ``check_backward_pass``)."""
+def _backward(c, y, out="Z", hidden="Z", transpose_back=False, swap_dW=False, bias="sum", mean=True):
+    """The right gradients, or one typical mistake, for the cache ``c`` (see ``check_backward_pass``).
+
+    ``out`` and ``hidden`` say what σ′ is computed from at the output layer and in the hidden layers:
+    ``"Z"`` the cached output (right), ``"A"`` the pre-activation (A (1 - A)), None for no σ′ at all."""
     n = len(y) if mean else 1
     grad = 2 * (c["yhat"] - y) / n                          # dL/dŷ
-    out = {}
+    grads = {}
     for k, inp in ((3, "Z2"), (2, "Z1"), (1, "X")):
-        z = c["yhat"] if k == 3 else c[f"Z{k}"]
-        if k in prime_layers:
-            s = z if prime == "Z" else c[f"A{k}"]
+        prime = out if k == 3 else hidden
+        if prime is not None:
+            s = (c["yhat"] if k == 3 else c[f"Z{k}"]) if prime == "Z" else c[f"A{k}"]
             grad = grad * s * (1 - s)                       # dL/dA_k
-        out[f"dW{k}"] = grad.T @ c[inp] if swap_dW else c[inp].T @ grad
-        out[f"db{k}"] = {"sum": grad.sum(axis=0, keepdims=True), "flat": grad.sum(axis=0), "none": grad,
-                         "mean": grad.mean(axis=0, keepdims=True)}[bias]
+        grads[f"dW{k}"] = grad.T @ c[inp] if swap_dW else c[inp].T @ grad
+        grads[f"db{k}"] = {"sum": grad.sum(axis=0, keepdims=True), "flat": grad.sum(axis=0), "none": grad,
+                           "mean": grad.mean(axis=0, keepdims=True)}[bias]
         W = c[f"W{k}"]
         grad = grad @ (W if transpose_back and W.shape[0] == W.shape[1] else W.T)   # dL/dZ_{k-1}
-    return tuple(out[name] for name in GRAD_NAMES)
+    return tuple(grads[name] for name in GRAD_NAMES)
 
 
 _MISTAKES = [
-    (dict(prime="A"), "σ′ is taken of the pre-activation: σ′(A) = Z (1 - Z) with Z = σ(A), the cached output; "
-                      "you computed A (1 - A)."),
-    (dict(prime="A", prime_layers=(3,)), "at the output, σ′ is taken of A3: use yhat * (1 - yhat)."),
-    (dict(prime="A", prime_layers=(1, 2)), "in the hidden layers σ′ is taken of the pre-activation: use "
-                                           "Z (1 - Z), not A (1 - A)."),
-    (dict(prime_layers=()), "the σ′ factors are missing: after each sigmoid, multiply the upstream gradient by "
-                            "Z (1 - Z) element-wise."),
-    (dict(prime_layers=(1, 2)), "the output sigmoid's σ′ is missing: dL/dA3 = dL/dŷ · ŷ (1 - ŷ)."),
-    (dict(prime_layers=(3,)), "the hidden sigmoids' σ′ factors are missing: dL/dA_k = dL/dZ_k · Z_k (1 - Z_k)."),
+    (dict(out="A", hidden="A"), "σ′ is taken of the pre-activation: σ′(A) = Z (1 - Z) with Z = σ(A), the cached "
+                                "output; you computed A (1 - A)."),
+    (dict(out="A"), "at the output, σ′ is taken of the pre-activation A3: use yhat * (1 - yhat), not "
+                    "A3 * (1 - A3) (the hidden layers are right)."),
+    (dict(hidden="A"), "in the hidden layers σ′ is taken of the pre-activation: use Z (1 - Z), not A (1 - A) "
+                       "(the output layer is right)."),
+    (dict(out=None, hidden=None), "the σ′ factors are missing: after each sigmoid, multiply the upstream gradient "
+                                  "by Z (1 - Z) element-wise."),
+    (dict(out=None), "the output sigmoid's σ′ is missing: dL/dA3 = dL/dŷ · ŷ (1 - ŷ)."),
+    (dict(hidden=None), "the hidden sigmoids' σ′ factors are missing: dL/dA_k = dL/dZ_k · Z_k (1 - Z_k)."),
     (dict(swap_dW=True), "the weight gradients are transposed: dL/dW = Zᵀ · dL/dA has W's shape (in, out); "
                          "you computed dL/dAᵀ · Z."),
     (dict(transpose_back=True), "the gradient passed back to the previous layer uses W, not Wᵀ: "
@@ -209,12 +225,20 @@ def check_backward_pass(fn, seed: int = 0) -> CheckResult:
         params += [rng.normal(size=(n_in, n_out)), rng.normal(size=(1, n_out))]
     x, y = rng.normal(size=(6, 2)), rng.integers(0, 2, (6, 1)).astype(float)
     cache = forward_cache(x, *params)
-    got, error = call(fn, {k: v.copy() for k, v in cache.items()}, y.copy())
+    right = _backward(cache, y)
+    got, error = call(fn, {k: v.copy() for k, v in cache.items()}, y.copy(), names=("cache", "y"))
     if error is not None:
         return report(error)
-    if not isinstance(got, (tuple, list)) or len(got) != 6:
-        return report(CheckResult(False, "return six arrays, in this order: (dW1, db1, dW2, db2, dW3, db3)."))
-    right = _backward(cache, y)
+    got, problem = as_parts(got, GRAD_NAMES)
+    if problem is not None:
+        return report(problem)
+    arrays = []
+    for g, name in zip(got, GRAD_NAMES):
+        g, problem = as_array(g, name)
+        if problem is not None:
+            return report(CheckResult(False, f"{name}: " + problem.message))
+        arrays.append(g)
+    got = arrays
     verdict = _compare(got, right)
     if verdict is None:
         numeric = _numerical(x, y, params)

@@ -13,29 +13,33 @@ import numpy as np
 
 from ..nn.activations import sigmoid
 from ..nn.layers import Layer
-from .verdict import CheckResult, call, close, exercise_check, report
+from .verdict import CheckResult, CheckTimeout, as_array, call, close, current_limit, exercise_check, report, time_limit
 
 
 def _layer_verdict(got, right, wrongs, what) -> CheckResult | None:
-    """None if ``got`` is right, else a verdict naming the matching wrong answer."""
-    if got is None:
-        return CheckResult(False, f"{what} returned None; it must return an array shaped like its input.")
+    """None if ``got`` is right, else a verdict naming the matching wrong answer (or what came back)."""
+    got, problem = as_array(got, "the layer's output" if what.startswith("forward") else "dL/dx")
+    if problem is not None:
+        return CheckResult(False, f"{what}: " + problem.message)
     if close(got, right):
         return None
     for wrong, hint in wrongs:
         if close(got, wrong):
             return CheckResult(False, hint)
-    got = np.asarray(got, dtype=float)
     if got.shape != right.shape:
         return CheckResult(False, f"{what} returned shape {got.shape}; it must be {right.shape}, like its input.")
-    return CheckResult(False, f"{what} differs from the right values by up to {np.max(np.abs(got - right)):.3g}. "
+    with np.errstate(all="ignore"):
+        worst = np.max(np.abs(got - right))
+    return CheckResult(False, f"{what} differs from the right values by up to {worst:.3g}. "
                               f"Compare your formula with the one in the text.")
 
 
 def _call(layer, method, *args):
+    """``layer.method(*args)`` under the time limit: (result, None) or (None, CheckResult). backward's
+    ``grad_out`` is checked for changes in place; forward's ``x`` is judged by ``_check_layer``, with
+    the reason the layer below needs it."""
     with np.errstate(all="ignore"):
-        # forward's input is judged by _check_layer itself, with the reason the layer below needs it
-        got, error = call(getattr(layer, method), *args, keep_inputs=False)
+        got, error = call(getattr(layer, method), *args, names=("grad_out",), keep_inputs=(method == "backward"))
     if error is not None and "only 0-dimensional arrays" in error.message:  # float(mask) on an array
         return None, CheckResult(False, f"{method}() raised TypeError: float() takes a single number; multiply by "
                                         f"the boolean array itself (grad_out * mask), element by element.")
@@ -44,33 +48,68 @@ def _call(layer, method, *args):
     return got, None
 
 
+def _new(cls):
+    """``cls()`` under the time limit: (layer, None) or (None, CheckResult), for every object the check builds."""
+    layer, error = call(cls)
+    if error is not None:
+        return None, CheckResult(False, f"{cls.__name__}(): " + error.message)
+    return layer, None
+
+
+def _refuses_backward_first(cls, g) -> CheckResult | None:
+    """None if a fresh ``cls()``'s backward raises before any forward, as the contract asks; else the verdict."""
+    fresh, error = _new(cls)
+    if error is not None:
+        return error
+    with np.errstate(all="ignore"):
+        try:
+            with time_limit(current_limit()):
+                fresh.backward(g.copy())
+        except NotImplementedError:
+            return CheckResult(False, "a method is still the exercise's placeholder: replace the "
+                                      "`raise NotImplementedError(...)` line with your code.")
+        except CheckTimeout:
+            return CheckResult(False, f"backward() before any forward() did not return within "
+                                      f"{current_limit():g} s (an endless loop?).")
+        except Exception:
+            return None           # refused, as the contract asks
+    return CheckResult(False, "backward() before any forward() returned a value instead of raising: "
+                              "start backward with self._cached(...), which raises a clear error.")
+
+
 def _check_layer(cls, f, df, wrong_forward, wrong_backward, x, x2, name) -> CheckResult:
     """The contract, in order: forward values, x left alone, backward values, per-object cache, refusal."""
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         return CheckResult(False, f"pass the class itself, a subclass of bl.Layer, not {cls!r}: bl.Sequential "
                                   f"accepts only layers.")
-    layer, error = call(cls)
+    g = np.random.default_rng(1).normal(size=x.shape)
+    right_out, right_grad = f(x), g * df(x)           # the right answers first, from the check's own arrays
+    layer, error = _new(cls)
     if error is not None:
-        return CheckResult(False, f"{cls.__name__}(): " + error.message)
+        return error
     x_in = x.copy()
     out, error = _call(layer, "forward", x_in)
     if error is not None:
         return error
-    verdict = _layer_verdict(out, f(x), wrong_forward(x), "forward(x)")
+    if not np.array_equal(x_in, x, equal_nan=True):
+        return CheckResult(False, "forward changed its input `x` in place: the layer below still needs it "
+                                  "(its backward uses it). Compute a new array instead.")
+    verdict = _layer_verdict(out, right_out, wrong_forward(x), "forward(x)")
     if verdict is not None:
         return verdict
-    if not np.array_equal(x_in, x):
-        return CheckResult(False, "forward changed its input array in place: the layer below still needs it "
-                                  "(its backward uses it). Compute a new array instead.")
-    g = np.random.default_rng(1).normal(size=x.shape)
     got, error = _call(layer, "backward", g.copy())
     if error is not None:
         return error
-    verdict = _layer_verdict(got, g * df(x), wrong_backward(x, g), "backward(grad_out)")
+    verdict = _layer_verdict(got, right_grad, wrong_backward(x, g), "backward(grad_out)")
     if verdict is not None:
         return verdict
     # the cache follows the latest forward of this object (x2 after x), and of this object only
-    first, second = cls(), cls()
+    first, error = _new(cls)
+    if error is not None:
+        return error
+    second, error = _new(cls)
+    if error is not None:
+        return error
     cases = [([(layer, x2)], layer, x2, x, "backward used the cache of an earlier forward call: cache again at "
                                             "every forward."),
              ([(first, x), (second, x2)], first, x, x2, "backward used what another layer object's forward "
@@ -88,18 +127,9 @@ def _check_layer(cls, f, df, wrong_forward, wrong_backward, x, x2, name) -> Chec
                                  "backward(grad_out) after another forward")
         if verdict is not None:
             return verdict
-    fresh = cls()
-    with np.errstate(all="ignore"):
-        try:
-            fresh.backward(g.copy())
-        except NotImplementedError:
-            return CheckResult(False, "a method is still the exercise's placeholder: replace the "
-                                      "`raise NotImplementedError(...)` line with your code.")
-        except Exception:
-            pass          # refused, as the contract asks
-        else:
-            return CheckResult(False, "backward() before any forward() returned a value instead of raising: "
-                                      "start backward with self._cached(...), which raises a clear error.")
+    verdict = _refuses_backward_first(cls, g)
+    if verdict is not None:
+        return verdict
     return CheckResult(True, f"{name}: forward, backward, a cache per layer object, and backward refused before "
                              f"forward, all as the contract says.")
 

@@ -44,11 +44,18 @@ def _student_path(opt, w0, grads):
                 _, error = call(opt.reset)
                 if error is not None:
                     return None, CheckResult(False, "reset(): " + error.message)
+            grad_arrays = [p.grad for p in params]
             for p, g in zip(params, gs):
                 p.grad[...] = g                       # backward fills the gradient arrays in place
-            _, error = call(opt.step, params)
+            _, error = call(opt.step, params, names=("params",))
             if error is not None:
                 return None, CheckResult(False, "step(): " + error.message)
+            if any(p.grad is not a or not np.array_equal(a, g, equal_nan=True)
+                   for p, a, g in zip(params, grad_arrays, gs)):
+                return None, CheckResult(False, "step() changed p.grad: the gradient belongs to the model (its "
+                                                "backward fills it, and the next steps and any gradient check "
+                                                "read it). Read p.grad and compute new arrays from it; change "
+                                                "only p.value and your own state.")
             if any(p.value is not a for p, a in zip(params, arrays)):
                 return None, CheckResult(False, "step() replaced p.value by a new array (p.value = ...), so the "
                                                 "model's own weights never change: update it in place, "
@@ -104,9 +111,9 @@ def _judge(student, rights, wrongs, reset_wrongs, ok: str) -> CheckResult:
                               f"right). Compare your update with the formula in the text, term by term.")
 
 
-def _student_run(cls, kind, problem, **hyper):
-    """Build ``cls(**hyper)`` and step it on ``_problem(problem)``: ((w0, grads, student path), None),
-    or (None, CheckResult) saying why the class could not be built or stepped."""
+def _student_run(cls, kind, w0, grads, **hyper):
+    """Build ``cls(**hyper)`` and step it on the weights ``w0`` with the gradients ``grads``:
+    (student path, None), or (None, CheckResult) saying why the class could not be built or stepped."""
     if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
         return None, CheckResult(False, f"pass the class itself, a subclass of bl.Optimizer ({kind}), not "
                                         f"{cls!r}: bl.train accepts only Optimizer objects.")
@@ -114,21 +121,14 @@ def _student_run(cls, kind, problem, **hyper):
     if error is not None:
         return None, CheckResult(False, f"{cls.__name__}({', '.join(f'{k}={v}' for k, v in hyper.items())}): "
                                         + error.message)
-    w0, grads = _problem(problem)
-    student, error = _student_path(opt, w0, grads)
-    if error is not None:
-        return None, error
-    return (w0, grads, student), None
+    return _student_path(opt, w0, grads)
 
 
 @exercise_check
 def check_momentum(cls) -> CheckResult:
     """``cls(lr, beta)`` must step V ← βV - η g, W ← W + V, one V per parameter, ``reset()`` clearing it."""
     lr, beta = 0.05, 0.8
-    run, error = _student_run(cls, "like bl.Momentum", "momentum", lr=lr, beta=beta)
-    if error is not None:
-        return report(error)
-    w0, grads, student = run
+    w0, grads = _problem("momentum")
 
     def rule(form="right", b=beta):
         def update(st, g, t):
@@ -162,6 +162,9 @@ def check_momentum(cls) -> CheckResult:
     reset_wrongs = [(path(reset_state=False), "every step is right, but reset() does not clear the velocity: keep "
                                               "it in self.state, which Optimizer.reset() empties.")]
     rights = [path()]
+    student, error = _student_run(cls, "like bl.Momentum", w0, grads, lr=lr, beta=beta)
+    if error is not None:
+        return report(error)
     ok = f"six steps on three parameters match V ← βV - ηg, W ← W + V (lr={lr}, beta={beta}), reset() included."
     return report(_judge(student, rights, wrongs, reset_wrongs, ok))
 
@@ -170,20 +173,18 @@ def check_momentum(cls) -> CheckResult:
 def check_adam(cls) -> CheckResult:
     """``cls(lr, beta1, beta2, eps)`` must step Adam with bias correction, t counted once per step."""
     lr, b1, b2, eps = 0.05, 0.8, 0.9, 1e-2
-    run, error = _student_run(cls, "like bl.Adam", "adam", lr=lr, beta1=b1, beta2=b2, eps=eps)
-    if error is not None:
-        return report(error)
-    w0, grads, student = run
+    w0, grads = _problem("adam")
 
     def rule(t_of=lambda t: t, fix=(True, True), swap=False, eps_in=False, sign=-1.0, rate=lr,
-             square=True, betas=(b1, b2, eps), efficient=False):
+             square=True, betas=(b1, b2, eps), efficient=False, corrections=None):
         c1_, c2_, e = betas
+        k1, k2 = corrections or (c1_, c2_)   # the β of each bias correction
 
         def update(st, g, t):
             m = st["m"] = c1_ * st.get("m", 0.0) + (1 - c1_) * g
             v = st["v"] = c2_ * st.get("v", 0.0) + (1 - c2_) * (g * g if square else g)
             t = t_of(t)
-            c1, c2 = 1 - c1_ ** t, 1 - c2_ ** t
+            c1, c2 = 1 - k1 ** t, 1 - k2 ** t
             if efficient:                      # Kingma & Ba's reordering, α_t = η √c2 / c1, ε added to √v
                 return sign * rate * np.sqrt(c2) / c1 * m / (np.sqrt(v) + e)
             if swap:
@@ -211,6 +212,10 @@ def check_adam(cls) -> CheckResult:
         (path(rule(fix=(True, False))), "only m is bias-corrected: v̂ = v / (1 - β2^t) as well."),
         (path(rule(fix=(False, True))), "only v is bias-corrected: m̂ = m / (1 - β1^t) as well."),
         (path(rule(swap=True)), "the bias corrections are swapped: m̂ = m / (1 - β1^t), v̂ = v / (1 - β2^t)."),
+        (path(rule(corrections=(b1, b1))), "both bias corrections use β1: v̂ = v / (1 - β2^t) takes β2, the "
+                                           "rate of v's own average."),
+        (path(rule(corrections=(b2, b2))), "both bias corrections use β2: m̂ = m / (1 - β1^t) takes β1, the "
+                                           "rate of m's own average."),
         (path(per_parameter()), "t is counted per parameter: increment it once per step() call, before the "
                                 "loop over the parameters (all parameters share the step number t)."),
         (path(rule(t_of=lambda t: 1)), "t is not incremented: it must count the steps, 1, 2, 3, ..."),
@@ -236,6 +241,9 @@ def check_adam(cls) -> CheckResult:
                                                  "clear m and v (super().reset()) and set t back to 0."),
     ]
     rights = [path(), path(rule(efficient=True))]
+    student, error = _student_run(cls, "like bl.Adam", w0, grads, lr=lr, beta1=b1, beta2=b2, eps=eps)
+    if error is not None:
+        return report(error)
     ok = (f"six steps on three parameters match Adam with bias correction (lr={lr}, beta1={b1}, beta2={b2}, "
           f"eps={eps}), reset() included.")
     return report(_judge(student, rights, wrongs, reset_wrongs, ok))

@@ -88,6 +88,12 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def current_limit() -> float:
+    """The time limit, in seconds, of the student's code in the check now running: its ``timeout=``,
+    or ``TIME_LIMIT``."""
+    return _timeout.get() or TIME_LIMIT
+
+
 def _snapshot(value):
     try:
         return copy.deepcopy(value)
@@ -118,7 +124,7 @@ def call(fn, *args, names: tuple[str, ...] | None = None, timeout: float | None 
     subject = getattr(fn, "__name__", None)
     if subject in (None, "<lambda>"):
         subject = None
-    limit = timeout if timeout is not None else (_timeout.get() or TIME_LIMIT)
+    limit = timeout if timeout is not None else current_limit()
     before = [_snapshot(a) if keep_inputs else None for a in args]
     try:
         with time_limit(limit):
@@ -161,6 +167,9 @@ def as_array(got, what: str, shape: tuple | None = None):
     try:
         with np.errstate(all="ignore"):
             raw = np.asarray(got)
+            if raw.dtype.kind in "USMmV":      # text, dates, raw bytes: numbers only by accident
+                return None, CheckResult(False, f"your function returned an array of {raw.dtype} values, not "
+                                                f"numbers; it should return {what} as an array of floats.")
             if np.iscomplexobj(raw):
                 return None, CheckResult(False, f"your function returned complex numbers; {what} is real "
                                                 "(did a square root or a power of a negative number creep in?).")
@@ -171,6 +180,28 @@ def as_array(got, what: str, shape: tuple | None = None):
     if shape is not None and arr.shape != tuple(shape):
         return None, CheckResult(False, f"{what} should have shape {tuple(shape)}; yours has shape {arr.shape}.")
     return arr, None
+
+
+def as_parts(got, names: tuple[str, ...]):
+    """``(tuple, None)`` if ``got`` is a tuple or list of ``len(names)`` values, else ``(None, CheckResult)``
+    asking for them by name and saying what came back instead (None, a generator, two values...)."""
+    count = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(names), str(len(names)))
+    wanted = f"return {count} arrays, in this order: ({', '.join(names)})"
+    if isinstance(got, (tuple, list)):
+        if len(got) == len(names):
+            return tuple(got), None
+        return None, CheckResult(False, f"{wanted}; you returned {len(got)} values.")
+    return None, CheckResult(False, f"{wanted}; you returned {describe(got)}.")
+
+
+def describe(got) -> str:
+    """What came back, for a message: ``None``, ``one array of shape (3, 4)``, ``a str``, ``a generator``..."""
+    if got is None:
+        return "None"
+    if isinstance(got, np.ndarray):
+        return f"one array of shape {got.shape}"
+    name = type(got).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 def close(a, b):
