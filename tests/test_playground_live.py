@@ -229,6 +229,58 @@ def test_pause_stops_training_and_play_resumes_to_exactly_the_plain_run():
     _assert_same_run(panel, _plain(hidden=(4,), epochs=4000, lr=1.0))
 
 
+def test_pause_draws_no_frame_after_it_is_acknowledged_and_the_worker_stops(trace, monkeypatch):
+    """Issue 23: Pause took 0.58 s and two more frames came after the click. Logically, without a
+    clock: the worker trains a chunk one snapshot interval per ``train`` call, checking the cancel
+    flag between calls (so a Pause waits for at most one interval); once the click has been handled
+    (the button says Play) the only frame drawn since the click is the paused state's PNG, and
+    nothing is trained or drawn afterwards."""
+    sizes = []
+    real_train = live_module.train
+
+    def train(*args, **kwargs):
+        sizes.append(kwargs["epochs"])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(live_module, "train", train)
+    panel = Playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=20000, autorun=False)
+    panel.play_button.click()
+    run = _started_and_running(panel)
+    _wait_until(lambda: sum(e[0] == "frame" for e in trace) >= 2)     # a few frames into the run
+    panel.play_button.click()                                          # Pause
+    assert panel.play_button.description == "Play" and panel.play_button.value is False and not panel.playing
+    frames = [e for e in trace if e[0] == "frame"]
+    assert frames[-1][3] == "png" and frames[-1][2] == run.epoch       # the acknowledgement: the paused state
+    count, calls, epoch = len(frames), len(sizes), run.epoch
+    time.sleep(0.3)                                                    # (nothing may happen meanwhile)
+    assert len([e for e in trace if e[0] == "frame"]) == count and len(sizes) == calls and run.epoch == epoch
+    assert max(sizes) <= run.every, sizes                               # a pause waits for one interval at most
+
+
+def test_a_pause_click_that_arrives_after_the_run_ended_is_not_taken_as_play(trace):
+    """Issue 23: a click on Pause near the end of a run restarted it. The Play/Pause toggle's value
+    travels with the click: the browser showing Pause sends False; if the run has ended meanwhile the
+    kernel's value is already False, so nothing happens. A click on Play (True) starts a run."""
+    panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
+    panel.play_button.value = True                   # Play, as the browser sends it
+    assert panel.wait()
+    run, runs = panel.live, len([e for e in trace if e[0] == "run"])
+    assert run.done and panel.play_button.value is False and panel.play_button.description == "Play"
+    panel.play_button.value = False                  # the late "Pause" click of a browser still showing Pause
+    assert panel.live is run and not panel.playing and len([e for e in trace if e[0] == "run"]) == runs
+    panel.play_button.value = True                   # a click on Play: the run again, from epoch 0
+    assert panel.live is not run
+    assert panel.wait()
+
+
+def test_play_and_pause_keep_their_width_and_every_button_its_place():
+    """Issue 23: "Pause" is wider than "Play"; with widths from the label, Step moved under the pointer."""
+    panel = playground(controls=(), epochs=EPOCHS)
+    widths = {b.layout.width for b in (panel.play_button, panel.step_button, panel.reset_button)}
+    assert len(widths) == 1 and widths.pop().endswith("px")
+    assert panel.neurons_toggle.layout.width.endswith("px")
+
+
 def test_step_trains_one_snapshot_interval_and_draws_it():
     panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
     panel.reset()
@@ -245,11 +297,25 @@ def test_step_trains_one_snapshot_interval_and_draws_it():
     plain = _plain(hidden=(4,), epochs=2 * every, lr=1.0)
     _assert_same_run(panel, plain, snapshots=False)   # (a plain run of 2 * every epochs snapshots each epoch)
     assert panel.history.snapshot_epochs == [0, every, 2 * every]
-    # Step after a finished run starts the next one from epoch 0
+
+
+def test_step_after_a_finished_run_keeps_the_run_and_says_so():
+    """Issue 23: Step after a finished run threw the curve away without a word. Now the run, its
+    curve and its picture stay, and a note (not an error) says Reset starts over."""
     finished = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
-    old = finished.live
+    old, loss, image, status = finished.live, finished.history.loss.copy(), finished.image.value, finished.status.value
+    finished.step_button.click()
+    assert finished.live is old and old.epoch == EPOCHS
+    np.testing.assert_array_equal(finished.history.loss, loss)
+    assert finished.image.value == image and finished.status.value == status
+    assert finished.view.note is not None and finished.last_error is None
+    assert f"all {EPOCHS} epochs are trained" in finished.message.value
+    assert "Reset starts over" in finished.message.value
+    assert finished.message.layout.display != "none" and "#a40000" not in finished.message.value   # not red
+    finished.reset_button.click()                        # Reset: epoch 0, the note gone
+    assert finished.live.epoch == 0 and finished.view.note is None and finished.message.layout.display == "none"
     finished.step()
-    assert finished.live is not old and finished.live.epoch == every
+    assert finished.live.epoch == finished.live.every
 
 
 def test_reset_goes_back_to_the_initial_weights_of_the_seed():
@@ -560,12 +626,14 @@ def test_the_hidden_layers_slider_sets_the_depth(trace):
     panel = playground(controls=("hidden",), hidden=(6, 5), lr=1.0, epochs=EPOCHS)
     hidden = panel.controls["hidden"]
     assert hidden.layers.value == 2 and hidden.layers.min == 1 and hidden.layers.max == 3
-    shown = [s.layout.display != "none" for s in hidden.sliders]
+    # A hidden units slider keeps its cell of the grid (visibility), so no control moves (issue 23)
+    assert all(s.layout.display is None for s in hidden.sliders) and hidden.layout.display == "contents"
+    shown = [s.layout.visibility != "hidden" for s in hidden.sliders]
     assert shown == [True, True, False]
     hidden.layers.value = 3                           # a third layer, as wide as the last one
     assert panel.wait()
     assert hidden.value == (6, 5, 5) and panel.model.sizes == (2, 6, 5, 5, 1)
-    assert [s.layout.display != "none" for s in hidden.sliders] == [True, True, True]
+    assert [s.layout.visibility != "hidden" for s in hidden.sliders] == [True, True, True]
     assert "bl.MLP((2, 6, 5, 5, 1)," in panel.code_text
     _assert_same_run(panel, _plain(hidden=(6, 5, 5), epochs=EPOCHS, lr=1.0))
     hidden.sliders[2].value = 3
@@ -574,7 +642,8 @@ def test_the_hidden_layers_slider_sets_the_depth(trace):
     hidden.layers.value = 1
     assert panel.wait()
     assert panel.model.sizes == (2, 6, 1) and "bl.MLP((2, 6, 1)," in panel.code_text
-    assert [s.layout.display != "none" for s in hidden.sliders] == [True, False, False]
+    assert [s.layout.visibility != "hidden" for s in hidden.sliders] == [True, False, False]
+    assert all(s.layout.display is None for s in hidden.sliders)
     _assert_same_run(panel, _plain(hidden=(6,), epochs=EPOCHS, lr=1.0))
     hidden.layers.value = 3                           # the hidden sliders kept their values
     assert panel.wait()

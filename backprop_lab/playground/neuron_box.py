@@ -9,14 +9,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures.neurons import neuron_layers
-from .controls import BUTTON_LAYOUT, with_class
+from .controls import TOGGLE_LAYOUT, with_class
 from .images import neuron_map_pngs
 
 NEURON_PX = 44                        # a neuron map's size on screen
 
 
 class NeuronBox:
-    """The neuron maps: ``toggle`` (a ToggleButton, on when ``shown``) and ``box`` (a VBox of one
+    """The neuron maps: ``toggle`` (a ToggleButton, on when ``shown``: then blue and ticked) and ``box`` (a VBox of one
     row of images per hidden layer, hidden while the toggle is off). ``on_show()`` is called when a
     person turns the maps on, to draw them; ``draw(model, x, fmt)`` fills the images."""
 
@@ -24,16 +24,23 @@ class NeuronBox:
         self.on_show = on_show
         self.toggle = with_class(widgets.ToggleButton(value=shown, description="neuron maps",
                                                       tooltip="what every hidden unit computes over the plane",
-                                                      layout=BUTTON_LAYOUT), "bl-neurons-toggle")
+                                                      layout=TOGGLE_LAYOUT), "bl-neurons-toggle")
         self.box = with_class(widgets.VBox([], layout={"display": None if shown else "none"}), "bl-neurons")
         self._images = []                 # one list of Image widgets per hidden layer
+        self._look()
         self.toggle.observe(self._toggled, names="value")
 
     @property
     def shown(self) -> bool:
         return self.toggle.value
 
+    def _look(self):
+        # A pressed ToggleButton only looks darker, which reads as "disabled": on, it is coloured and ticked.
+        self.toggle.icon = "check-square-o" if self.shown else "square-o"
+        self.toggle.button_style = "info" if self.shown else ""
+
     def _toggled(self, change):
+        self._look()
         self.box.layout.display = None if self.shown else "none"
         if self.shown and self.on_show is not None:
             self.on_show()
