@@ -38,7 +38,6 @@ NOISE_DIGITS = 10            # the noise a slider gives is rounded to this many 
 TOOLTIPS = {
     "dataset": "the points to classify (each data set's seed also draws its points)",
     "lr": "learning rate: the size of each gradient step (type a value in the readout, or use the arrow keys)",
-    "hidden": "hidden layers and units per layer",
     "hidden layers": "how many hidden layers the network has (1 to 3): its depth",
     "activation": "the function each hidden unit applies to its weighted sum",
     "optimizer": "the update rule that turns the gradients into weight changes",
@@ -88,8 +87,8 @@ class HiddenUnits(widgets.HBox):
                                           style=STYLE, layout={"width": WIDTH}) for i in range(n)]
         for s in self.sliders:
             s.add_class("bl-hidden-units")
-        super().__init__([self.layers, *self.sliders], layout={"display": "contents"},
-                         tooltip=TOOLTIPS["hidden"], **kwargs)
+        # (no tooltip on the box itself: ipywidgets' HBox view fails to render with one, each slider has its own)
+        super().__init__([self.layers, *self.sliders], layout={"display": "contents"}, **kwargs)
         self.value = value
         for w in (self.layers, *self.sliders):
             w.observe(self._from_sliders, names="value")

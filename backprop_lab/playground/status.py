@@ -66,13 +66,14 @@ def replay_status_html(run, shown: int, model) -> str:
 
 def colour_bar_html(stops: int = 11) -> str:
     """One labelled colour bar for both pictures: the decision boundary colours the network's output
-    from 0 (class 0, red) to 1 (class 1, blue); a neuron map colours its unit's output the same way,
-    from the activation's low end (sigmoid 0, tanh -1) to its high end."""
+    from 0 (class 0, red) to 1 (class 1, blue), tinted, with a grey line where it is 0.5; a neuron map
+    colours its unit's output the same way, from the activation's low end (sigmoid 0, tanh -1) to its
+    high end. The labels sit under the bar, so the bar stays one short block at any width."""
     lut = colour_table()
     colours = ", ".join("rgb({},{},{})".format(*lut[i]) for i in np.linspace(0, 255, stops).round().astype(int))
-    bar = (f'<div style="flex:0 1 260px; min-width:120px; height:12px; border:1px solid #999; '
-           f'background:linear-gradient(to right, {colours})"></div>')
-    return ('<div style="display:flex; align-items:center; gap:6px; flex-wrap:wrap; font-size:small">'
-            '<span>colour: output 0 (class 0)<br>neuron maps: low</span>' + bar
-            + '<span>output 1 (class 1)<br>neuron maps: high</span>'
-            '<span style="color:#555">(the boundary: tinted; the grey line: output 0.5)</span></div>')
+    return ('<div style="max-width:420px; font-size:small; line-height:1.3">'
+            '<div>Colours: the network\'s output (boundary, tinted; grey line: 0.5) and each unit\'s output '
+            '(neuron maps)</div>'
+            f'<div style="height:10px; border:1px solid #999; background:linear-gradient(to right, {colours})"></div>'
+            '<div style="display:flex; justify-content:space-between">'
+            '<span>0 = class 0 · unit low</span><span>1 = class 1 · unit high</span></div></div>')

@@ -26,6 +26,8 @@ from .status import colour_bar_html, correct, replay_status_html, status_html
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
+# A row as wide as the panel (less the widget's margins, which width: 100% would add on top).
+_FULL_ROW = {"width": "auto", "align_self": "stretch"}
 _NOTE_STYLE = ("color:#1f3a5f; background:#eaf2fb; border:1px solid #9dbbe0; border-radius:4px; "
                "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
 
@@ -76,19 +78,21 @@ class PanelView:
         self.reset_button = button("Reset", "undo", "back to epoch 0: the initial weights of this seed",
                                    "bl-reset", on_reset)
         # The status line has a row of its own, as wide as the panel: never squeezed beside the buttons.
-        self.status = with_class(widgets.HTML("", layout={"width": "100%"}), "bl-status")
+        self.status = with_class(widgets.HTML("", layout=_FULL_ROW), "bl-status")
         self.message = with_class(widgets.HTML("", layout={"display": "none"}), "bl-message")
         # At most its own pixel width (stretched, the picture would look blurred); narrower, it scales down.
+        # (less the widget's 2-px margins: max-width 100% would overflow the output area by them)
         self.image = with_class(widgets.Image(format="png", layout={"width": f"{FIGSIZE[0] * DPI:.0f}px",
-                                                                    "max_width": "100%", "height": "auto"}),
+                                                                    "max_width": "calc(100% - 4px)",
+                                                                    "height": "auto"}),
                                 "bl-image")
-        self.colours = with_class(widgets.HTML(colour_bar_html(), layout={"width": "100%"}), "bl-colours")
+        self.colours = with_class(widgets.HTML(colour_bar_html(), layout=_FULL_ROW), "bl-colours")
         self.neurons = NeuronBox(neuron_maps, on_show=on_neurons)
         self.replay = with_class(widgets.IntSlider(value=0, min=0, max=0, description="replay epoch",
                                                    tooltip="the state during training, from the snapshots "
                                                    "(the arrow keys step one snapshot)",
                                                    continuous_update=False, disabled=True, style=STYLE,
-                                                   layout={"width": "100%", "max_width": "560px"}), "bl-replay")
+                                                   layout={**_FULL_ROW, "max_width": "560px"}), "bl-replay")
         self.replay.observe(lambda change: None if self.quiet else on_replay(change["new"]), names="value")
         self.code = with_class(widgets.HTML(""), "bl-code")
         # A grid of fixed cells: a control's place depends only on its order, never on another's width.

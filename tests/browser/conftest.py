@@ -33,7 +33,7 @@ import browser_harness as harness
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-NOTEBOOKS = ("06_learning_rate.ipynb", "07_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK)
+NOTEBOOKS = ("06_learning_rate.ipynb", "07_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK, harness.PAUSE_NOTEBOOK)
 
 TIMINGS: list[dict] = []   # filled by record_timing, printed by pytest_terminal_summary
 RUNS: list[dict] = []      # per notebook: page load (to kernel idle) and Run All, in seconds
@@ -70,7 +70,9 @@ def lab_server(browser_requirements, tmp_path_factory, artifacts):
     work = tmp_path_factory.mktemp("jupyterlab")
     root = work / "notebooks"
     shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    harness.write_divergence_notebook(root / harness.DIVERGENCE_NOTEBOOK)
+    harness.write_panel_notebook(root / harness.DIVERGENCE_NOTEBOOK)
+    harness.write_panel_notebook(root / harness.PAUSE_NOTEBOOK, harness.PAUSE_SETTINGS, controls=None,
+                                      title="a long run to pause, every control")
     (work / "server").mkdir()
     server = harness.JupyterLabServer(root_dir=root, work_dir=work / "server", log_path=work / "jupyter-server.log",
                                       repo_root=REPO)
