@@ -20,7 +20,7 @@ import traitlets
 
 import backprop_lab as bl
 from backprop_lab.nn.train import History
-from backprop_lab.playground import images, view
+from backprop_lab.playground import images, neuron_box, view
 from backprop_lab.playground import live as live_module
 from backprop_lab.playground import panel as panel_module
 from backprop_lab.playground.live import LiveRun
@@ -405,9 +405,29 @@ def test_a_run_diverging_while_it_plays_is_shown_like_plain_train():
 
 
 # --- neuron maps -------------------------------------------------------------------------------------
+def _neuron_images(panel):
+    """The neuron maps' Image widgets as the panel lays them out: one per hidden layer."""
+    return [w for row in panel.neurons.children for w in row.children if isinstance(w, widgets.Image)]
+
+
 def _neuron_columns(panel):
-    """The neuron map images as the panel lays them out: one list per hidden layer."""
-    return [[w for w in column.children if isinstance(w, widgets.Image)] for column in panel.neurons.children]
+    """The neuron maps as the panel shows them: per hidden layer, the maps (res, res, 3) cut out of its
+    picture, where ``images.mosaic`` documents them: map k's top-left corner at row
+    (k // MAP_COLUMNS) * (res + MAP_GAP), column (k % MAP_COLUMNS) * (res + MAP_GAP); the gaps white."""
+    res, cols, gap = neuron_box.MAP_RESOLUTION, images.MAP_COLUMNS, images.MAP_GAP
+    layers = []
+    for image, units in zip(_neuron_images(panel), panel.model.sizes[1:-1]):
+        picture = _pixels(image.value)
+        n_cols, n_rows = min(units, cols), -(-units // cols)
+        assert picture.shape == (n_rows * (res + gap) - gap, n_cols * (res + gap) - gap, 3)
+        corners = [((k // cols) * (res + gap), (k % cols) * (res + gap)) for k in range(units)]
+        tiles = [picture[top:top + res, left:left + res] for top, left in corners]
+        on_a_map = np.zeros(picture.shape[:2], bool)
+        for top, left in corners:
+            on_a_map[top:top + res, left:left + res] = True
+        assert (picture[~on_a_map] == 255).all()     # nothing but the maps and white gaps
+        layers.append(tiles)
+    return layers
 
 
 def _rdbu_lut():
@@ -419,27 +439,26 @@ def _assert_maps_show(panel, activation):
     """Each map is its unit's output over the plane (bl.neuron_outputs), coloured red (low) to blue
     (high) over the activation's range, or the layer's own range for an unbounded one."""
     columns = _neuron_columns(panel)
-    first = _pixels(columns[0][0].value)
-    res = first.shape[0]
-    assert first.shape == (res, res, 3)
+    res = neuron_box.MAP_RESOLUTION
+    assert all(image.format == "png" and image.value[:8] == PNG for image in _neuron_images(panel))
     grid, _ = bl.input_grid(panel.x, res)
     values = bl.neuron_outputs(panel.model, grid)[:-1]           # the hidden layers
     assert [len(c) for c in columns] == [len(v) for v in values]
     lut = _rdbu_lut()
     for column, layer in zip(columns, values):
         lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation, (layer.min(), layer.max()))
-        for image, unit in zip(column, layer):
-            assert image.format == "png" and image.value[:8] == PNG
+        for tile, unit in zip(column, layer):
             expected = images.colour_image(unit[::-1], lo, hi, lut)    # row 0 of the picture: the top
-            np.testing.assert_array_equal(_pixels(image.value), expected)
+            np.testing.assert_array_equal(tile, expected)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
-def test_neuron_maps_one_image_per_hidden_unit_showing_its_activation(activation):
+def test_neuron_maps_one_map_per_hidden_unit_showing_its_activation(activation):
+    # one image per hidden layer (a message per layer, not per unit), holding a map per unit
     panel = playground(controls=("seed",), hidden=(3, 4, 5), activation=activation, lr=0.5, epochs=100,
                        neuron_maps=True)
     images = [w for w in _descendants(panel.neurons) if isinstance(w, widgets.Image)]
-    assert len(images) == 3 + 4 + 5
+    assert len(images) == 3 and images == _neuron_images(panel) == panel.view.neurons.images
     assert [len(c) for c in _neuron_columns(panel)] == [3, 4, 5]
     assert panel.neurons.layout.display is None and panel.neurons_toggle.value
     _assert_maps_show(panel, activation)
@@ -448,6 +467,14 @@ def test_neuron_maps_one_image_per_hidden_unit_showing_its_activation(activation
     assert panel.wait()
     assert [w.value for w in images] != before
     _assert_maps_show(panel, activation)
+
+
+def test_a_wide_layer_s_maps_wrap_into_rows():
+    panel = playground(controls=(), hidden=(20, 3), lr=1.0, epochs=100, neuron_maps=True)
+    assert [len(c) for c in _neuron_columns(panel)] == [20, 3]      # 16 maps, then 4 in a second row
+    _assert_maps_show(panel, "sigmoid")
+    wide, narrow = (image.layout.width for image in _neuron_images(panel))
+    assert wide == f"{round((16 * 24 + 15 * 2) * 44 / 24)}px" and narrow == f"{round((3 * 24 + 2 * 2) * 44 / 24)}px"
 
 
 def test_the_neuron_maps_toggle_and_a_new_depth():
@@ -700,7 +727,7 @@ def test_frames_are_jpeg_while_playing_and_a_small_png_at_the_end():
     assert len(final) < 60_000
     width, height = int.from_bytes(final[16:20], "big"), int.from_bytes(final[20:24], "big")
     assert _pixels(playing[0][1]).shape == (height, width, 3)   # JPEG frames are the same picture size
-    assert all(len(w.value) < 5_000 for column in _neuron_columns(panel) for w in column)
+    assert all(len(w.value) < 5_000 * units for w, units in zip(_neuron_images(panel), panel.model.sizes[1:-1]))
 
 
 def test_a_replayed_epoch_is_redrawn_once_the_run_went_on():
@@ -733,7 +760,7 @@ def test_neuron_maps_are_bmp_while_playing_and_png_when_final():
     pixels as the final PNGs would be."""
     panel = playground(controls=("lr",), epochs=2000, neuron_maps=True)   # long enough for frames before the last
     formats = []
-    image = _neuron_columns(panel)[0][0]
+    image = _neuron_images(panel)[0]
     image.observe(lambda change: formats.append((image.format, bytes(change["new"][:2]))), names="value")
     panel.play(restart=True)
     assert panel.wait()

@@ -155,8 +155,8 @@ class PanelView:
             title = f"Epoch {run.epoch}: {right}/{len(run.y)} correct" if final else ""
             picture = self._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title(h.diverged_at),
                                          diverged_at=h.diverged_at, fmt="png" if final else "jpeg")
-            self.image.format = "png" if final else "jpeg"
-            self.image.value = picture
+            with self.image.hold_sync():                # one message, one redraw in the browser
+                self.image.format, self.image.value = ("png" if final else "jpeg"), picture
             self.status.value = status_html(run, h, right, final)
             if self.neurons.shown:
                 self.neurons.draw(run.model, run.x, "png" if final else "bmp")
@@ -203,7 +203,8 @@ class PanelView:
                 png = self._canvas.frame(model, run.history().loss, test, epoch=shown,
                                          title=f"Epoch {shown}: {correct(model, run.x, run.y)}/{len(run.y)} correct")
             self._replay_cache[shown, run.epoch] = png
-        self.image.format, self.image.value = "png", png
+        with self.image.hold_sync():
+            self.image.format, self.image.value = "png", png
         if self.neurons.shown:
             self.neurons.draw(model, run.x)
         return shown

@@ -61,17 +61,18 @@ def _size_id(size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
-def test_the_status_line_has_its_own_wide_row_and_the_pictures_fit(pages, size, record_timing):
+def test_the_status_line_has_its_own_wide_row_and_the_pictures_fit(pages, size, record_timing, artifacts):
     nb = _at(pages[NB07].ready(), size)
+    nb.panel.screenshot(path=str(artifacts / f"playground-07-{_size_id(size)}.png"))
     status, = nb.boxes(".bl-status")
     buttons = nb.boxes(".bl-buttons > *")
     assert status[2] >= MIN_STATUS_PX, f"the status line is {status[2]} px wide at {size}"
     assert status[1] >= max(b[1] + b[3] for b in buttons) - 1, "the status line is not on a row under the buttons"
     area = nb.panel.evaluate("root => root.closest('.jp-OutputArea-output').getBoundingClientRect().width")
     panel = nb.panel.evaluate("root => root.getBoundingClientRect().width")
-    for part in (".bl-image", ".bl-replay", ".bl-replay .noUi-handle", ".bl-colours"):
-        box, = nb.boxes(part)
-        assert box[0] >= 0 and box[0] + box[2] <= panel + 1 <= area + 1, (part, box, panel, area)
+    for part in (".bl-image", ".bl-replay", ".bl-replay .noUi-handle", ".bl-colours", ".bl-neuron"):
+        for box in nb.boxes(part):
+            assert box[0] >= 0 and box[0] + box[2] <= panel + 1 <= area + 1, (part, box, panel, area)
     # recorded for the report: how wide the notebook's output area is at this window size
     record_timing(NB07, "layout", f"window {_size_id(size)}: output {area:.0f} px, status {status[2]} px",
                   {"to_src_ms": 0, "to_loaded_ms": 0, "wall_s": 0})
