@@ -571,3 +571,18 @@ def test_a_units_slider_at_its_top_says_so():
     panel.controls["hidden"].sliders[0].value = 32
     panel.wait()
     assert "units 1: 32 is the slider's largest value" in panel.message.value
+
+
+def test_the_panel_has_a_fixed_layout():
+    """Issue 23, item 4: the status line on its own row under the buttons; the controls in a grid of
+    fixed cells where a hidden units slider keeps its cell; the pictures scale down."""
+    panel = playground(epochs=EPOCHS)
+    children = list(panel.widget.children)
+    grid, buttons = children[0], children[1]
+    assert isinstance(grid, widgets.GridBox) and grid.layout.grid_template_columns == "repeat(auto-fill, 280px)"
+    assert list(buttons.children) == [panel.play_button, panel.step_button, panel.reset_button, panel.neurons_toggle]
+    assert children[2] is panel.status and panel.status.layout.align_self == "stretch"
+    hidden = panel.controls["hidden"]
+    assert hidden.layout.display == "contents"           # its sliders are cells of the grid
+    assert panel.image.layout.max_width and panel.image.layout.height == "auto"
+    assert panel.replay.layout.max_width == "560px" and panel.replay.layout.width == "auto"
