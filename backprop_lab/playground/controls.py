@@ -203,33 +203,6 @@ def make_control(name: str, value):
     raise ValueError(f"unknown control {name!r}; valid controls are: {', '.join(CONTROLS)}.")
 
 
-def range_note(name: str, w) -> str | None:
-    """A note when the slider of setting ``name`` (its widget ``w``) stands at an end of its range, or
-    None: the browser sets a value typed beyond the range to that end, without a word, so the panel
-    says it (and how to go further)."""
-    if name == "hidden":
-        at_max = [s for s in w.sliders[:w.layers.value] if s.value >= s.max]
-        return (f"{at_max[0].description}: {at_max[0].max} is the slider's largest value; a value typed beyond "
-                f"it is set to {at_max[0].max}. playground(hidden=(...)) takes more.") if at_max else None
-    if name not in ("lr", "epochs", "noise"):
-        return None
-    if name == "lr":
-        lo, hi, value = 10.0 ** w.min, 10.0 ** w.max, round_lr(w.value)
-        lo, hi = round_lr(lo), round_lr(hi)
-    else:
-        lo, hi, value = w.min, w.max, w.value
-    if lo < value < hi:
-        return None
-    from .panel_settings import plain_number
-
-    def show(v):
-        return str(v) if isinstance(v, int) else plain_number(v).removesuffix(".0")
-
-    return (f"{w.description}: {show(value)} is the {'largest' if value >= hi else 'smallest'} value of this "
-            f"slider ({show(lo)} to {show(hi)}); a value typed beyond the range is set to its end. "
-            f"playground({name}=...) takes any valid value.")
-
-
 def check_controls(controls) -> tuple:
     """``controls`` as a tuple of known control names, in the given order, without repeats."""
     if controls is None:

@@ -24,11 +24,11 @@ import traitlets
 
 from ..nn.model import MLP
 from ..nn.optim import get_optimizer
-from .controls import NOISE_DIGITS, check_controls, range_note, round_lr
+from .controls import NOISE_DIGITS, check_controls, round_lr
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
 from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
-from .status import FINISHED_NOTE
+from .status import FINISHED_NOTE, range_note
 from .view import PanelView
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,15 @@
 """The panel's texts: the status line (of the run, or of the epoch the replay slider shows), the
-notes, and the colour bar that the decision boundary and the neuron maps share."""
+notes (a finished run, a slider at an end of its range), the reproducing call, and the colour bar
+that the decision boundary and the neuron maps share."""
 from __future__ import annotations
 
 import html
 
 import numpy as np
 
+from .controls import round_lr
 from .images import colour_table
+from .panel_settings import YOUR_DATA, format_call, plain_number
 
 FINISHED_NOTE = ("This run has finished: all {epochs} epochs are trained, so Step has nothing left to train. "
                  "Reset starts over from epoch 0 (Play trains the run again); more epochs train longer.")
@@ -62,6 +65,39 @@ def replay_status_html(run, shown: int, model) -> str:
     test = "" if k is None else _held_out(run, k)
     return (f"Replay: epoch {shown} of {run.epoch} trained · <b>accuracy {right / n:.1%} ({right}/{n})</b>{test}"
             f" · loss {loss_text(loss)} · move the replay slider to {run.epoch} for the latest")
+
+
+def range_note(name: str, w) -> str | None:
+    """A note when the slider of setting ``name`` (its widget ``w``) stands at an end of its range, or
+    None: the browser sets a value typed beyond the range to that end, without a word, so the panel
+    says it (and how to go further)."""
+    if name == "hidden":
+        at_max = [s for s in w.sliders[:w.layers.value] if s.value >= s.max]
+        return (f"{at_max[0].description}: {at_max[0].max} is the slider's largest value; a value typed beyond "
+                f"it is set to {at_max[0].max}. playground(hidden=(...)) takes more.") if at_max else None
+    if name not in ("lr", "epochs", "noise"):
+        return None
+    if name == "lr":
+        lo, hi, value = 10.0 ** w.min, 10.0 ** w.max, round_lr(w.value)
+        lo, hi = round_lr(lo), round_lr(hi)
+    else:
+        lo, hi, value = w.min, w.max, w.value
+    if lo < value < hi:
+        return None
+    def show(v):
+        return str(v) if isinstance(v, int) else plain_number(v).removesuffix(".0")
+
+    return (f"{w.description}: {show(value)} is the {'largest' if value >= hi else 'smallest'} value of this "
+            f"slider ({show(lo)} to {show(hi)}); a value typed beyond the range is set to its end. "
+            f"playground({name}=...) takes any valid value.")
+
+
+def code_html(settings: dict) -> str:
+    """The reproducing call of a run made from ``settings`` (``format_call``), ready to copy."""
+    return ('<div style="font-size:small">Reproduce this run (<code>import backprop_lab as bl</code>'
+            + ('; <code>x, y</code> are your data' if settings["dataset"] == YOUR_DATA else "")
+            + '):</div><pre style="user-select:all; white-space:pre-wrap; margin:2px 0">'
+            f'{html.escape(format_call(settings), quote=False)}</pre>')
 
 
 def colour_bar_html(stops: int = 11) -> str:

@@ -21,8 +21,7 @@ from ..figures.plots import DPI
 from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, make_control, with_class
 from .drawing import FIGSIZE, PanelCanvas, curve_title
 from .neuron_box import NeuronBox
-from .panel_settings import YOUR_DATA, format_call
-from .status import colour_bar_html, correct, replay_status_html, status_html
+from .status import code_html, colour_bar_html, correct, replay_status_html, status_html
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
@@ -170,11 +169,7 @@ class PanelView:
             if final:
                 self._replay_cache[run.epoch, run.epoch] = picture
                 self.show_playing(False)
-                self.code.value = ('<div style="font-size:small">Reproduce this run (<code>import backprop_lab as bl'
-                                   '</code>' + ('; <code>x, y</code> are your data'
-                                                if run.settings["dataset"] == YOUR_DATA else "")
-                                   + '):</div><pre style="user-select:all; white-space:pre-wrap; margin:2px 0">'
-                                   f'{html.escape(format_call(run.settings), quote=False)}</pre>')
+                self.code.value = code_html(run.settings)
             if h.diverged:
                 self.show_message(h.message)
             elif self.error is None and self.note is None:
