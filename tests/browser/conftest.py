@@ -158,9 +158,18 @@ def record_timing(request):
 
 def _timings_table() -> list[str]:
     lines = [f"{'notebook':28} {'control':10} {'gesture':34} {'event->src':>10} {'event->load':>11} {'wall':>6}"]
+    notes = {}
     for t in TIMINGS:
+        if t.get("to_src_ms") is None:        # a measurement without times (e.g. a width): its text only
+            lines.append(f"{t['notebook']:28} {t['control']:10} {t['gesture']}")
+            continue
+        mark = ""
+        if t.get("what"):                     # columns that mean something else for this row, said once below
+            mark = " " + "*" * (list(notes).index(t["what"]) + 1 if t["what"] in notes else len(notes) + 1)
+            notes.setdefault(t["what"], mark.strip())
         lines.append(f"{t['notebook']:28} {t['control']:10} {t['gesture']:34} {t['to_src_ms']:>7.0f} ms "
-                     f"{t['to_loaded_ms']:>8.0f} ms {t['wall_s']:>5.2f}s")
+                     f"{t['to_loaded_ms']:>8.0f} ms {t['wall_s']:>5.2f}s{mark}")
+    lines.extend(f"  {mark} {what}" for what, mark in notes.items())
     if RUNS:
         lines.append("notebooks run in parallel, one kernel each (page load to idle kernel; Run All Cells):")
         lines.extend(f"  {r['notebook']:28} load {r['load_s']} s; run all {r['run_all_s']} s" for r in RUNS)

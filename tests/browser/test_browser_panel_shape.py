@@ -74,8 +74,8 @@ def test_the_status_line_has_its_own_wide_row_and_the_pictures_fit(pages, size, 
         for box in nb.boxes(part):
             assert box[0] >= 0 and box[0] + box[2] <= panel + 1 <= area + 1, (part, box, panel, area)
     # recorded for the report: how wide the notebook's output area is at this window size
-    record_timing(NB07, "layout", f"window {_size_id(size)}: output {area:.0f} px, status {status[2]} px",
-                  {"to_src_ms": 0, "to_loaded_ms": 0, "wall_s": 0})
+    record_timing(NB07, "layout", f"window {_size_id(size)}, file browser open: output area {area:.0f} px, "
+                  f"status line {status[2]} px", {"to_src_ms": None, "to_loaded_ms": None, "wall_s": None})
 
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
@@ -149,5 +149,6 @@ def test_pause_stops_and_no_frame_comes_after_it(pages, size, record_timing):
     record_timing(PAUSE, "pause", f"click Pause at epoch {paused.group(1)} ({_size_id(size)})",
                   {"to_src_ms": round(last_frame - rec["clickAt"], 1),
                    "to_loaded_ms": round(rec["playAt"] - rec["clickAt"], 1), "wall_s": 0},
-                  what="event->src: the paused picture; event->load: the button reads Play")
+                  what="Pause: event->src = click to the paused picture; event->load = click to the button "
+                       "reading Play (acknowledged)")
     assert nb.widget_errors() == []
