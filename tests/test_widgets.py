@@ -566,6 +566,13 @@ def test_a_slider_at_an_end_of_its_range_says_typed_values_beyond_are_clamped(na
     assert panel.view.note is None and panel.message.layout.display == "none"
 
 
+def test_no_noise_is_a_choice_not_a_clamped_value():
+    panel = playground(controls=("noise",), noise=0.1, epochs=EPOCHS)
+    panel.controls["noise"].value = 0.0
+    panel.wait()
+    assert panel.view.note is None and panel.message.layout.display == "none"
+
+
 def test_a_units_slider_at_its_top_says_so():
     panel = playground(controls=("hidden",), hidden=(4,), epochs=EPOCHS)
     panel.controls["hidden"].sliders[0].value = 32

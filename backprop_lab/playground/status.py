@@ -82,8 +82,9 @@ def range_note(name: str, w) -> str | None:
         lo, hi = round_lr(lo), round_lr(hi)
     else:
         lo, hi, value = w.min, w.max, w.value
-    if lo < value < hi:
+    if lo < value < hi or (name == "noise" and value == 0):    # no noise is a choice, not a clamped value
         return None
+
     def show(v):
         return str(v) if isinstance(v, int) else plain_number(v).removesuffix(".0")
 
