@@ -229,6 +229,26 @@ def test_pause_stops_training_and_play_resumes_to_exactly_the_plain_run():
     _assert_same_run(panel, _plain(hidden=(4,), epochs=4000, lr=1.0))
 
 
+def test_step_after_a_diverged_run_says_so_next_to_the_divergence_message():
+    panel = playground(controls=("lr",), dataset="linear", activation="none", lr=1.0, epochs=EPOCHS)
+    run, message = panel.live, panel.live.message
+    assert run.diverged_at is not None and message in panel.message.value
+    panel.step()
+    assert panel.live is run and message in panel.message.value
+    assert f"This run diverged at epoch {run.diverged_at}, so Step has nothing left to train" in panel.message.value
+
+
+def test_a_note_never_hides_a_red_message():
+    """The worker may show a divergence before the kernel thread shows a range note: the note waits."""
+    panel = playground(controls=("lr",), epochs=EPOCHS)
+    panel.view.show_message("diverged")
+    panel.view.show_note("a note")
+    assert "diverged" in panel.message.value and "a note" not in panel.message.value and panel.view.note is None
+    panel.view.clear_message()
+    panel.view.show_note("a note")
+    assert "a note" in panel.message.value
+
+
 def test_pause_draws_no_frame_after_it_is_acknowledged_and_the_worker_stops(trace, monkeypatch):
     """Issue 23: Pause took 0.58 s and two more frames came after the click. Logically, without a
     clock: the worker trains a chunk one snapshot interval per ``train`` call, checking the cancel

@@ -28,7 +28,7 @@ from .controls import NOISE_DIGITS, check_controls, round_lr
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
 from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
-from .status import FINISHED_NOTE, range_note
+from .status import DIVERGED_NOTE, FINISHED_NOTE, range_note
 from .view import PanelView
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,10 @@ class Playground:
             if self._guarded(self._new_run) is None:
                 return
         if self.live.done:
-            self.view.show_note(FINISHED_NOTE.format(epochs=self.live.epochs))
+            if self.live.diverged_at is None:
+                self.view.show_note(FINISHED_NOTE.format(epochs=self.live.epochs))
+            else:                                       # red, as the divergence message it joins
+                self.view.show_message(f"{self.live.message}\n{DIVERGED_NOTE.format(epoch=self.live.diverged_at)}")
             if self.view.play_button.value:             # stopped before its last frame: show where it is
                 self._guarded(self._draw, self.live, True)
             return

@@ -13,6 +13,8 @@ from .panel_settings import YOUR_DATA, format_call, plain_number
 
 FINISHED_NOTE = ("This run has finished: all {epochs} epochs are trained, so Step has nothing left to train. "
                  "Reset starts over from epoch 0 (Play trains the run again); more epochs train longer.")
+DIVERGED_NOTE = ("This run diverged at epoch {epoch}, so Step has nothing left to train. Reset starts over from "
+                 "epoch 0; a smaller learning rate may not diverge.")
 
 
 def correct(model, x, y) -> int:

@@ -53,6 +53,7 @@ class PanelView:
         self.run = None
         self.error = None
         self.note = None
+        self._alert = False                         # the message box shows a red message
         self._local = threading.local()             # per thread: see quietly
         self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
         self._canvas = PanelCanvas(resolution=resolution)
@@ -237,17 +238,25 @@ class PanelView:
         self.show_message(text)
 
     def show_message(self, text: str):
-        self.message.value = f'<div style="{_MESSAGE_STYLE}">{html.escape(text, quote=False)}</div>'
-        self.message.layout.display = None
+        """A red message (an error, a diverged run): it replaces a note, and no note replaces it."""
+        with self._lock:
+            self.note, self._alert = None, True
+            self.message.value = f'<div style="{_MESSAGE_STYLE}">{html.escape(text, quote=False)}</div>'
+            self.message.layout.display = None
 
     def show_note(self, text: str):
-        """A note, not an error (kept as ``note`` until the next run): e.g. why Step did nothing."""
-        self.note = text
-        self.message.value = f'<div style="{_NOTE_STYLE}">{html.escape(text, quote=False)}</div>'
-        self.message.layout.display = None
+        """A note, not an error (kept as ``note`` until the next run): e.g. why Step did nothing. Not
+        shown over a red message (the worker may have shown a divergence first)."""
+        with self._lock:
+            if self._alert:
+                return
+            self.note = text
+            self.message.value = f'<div style="{_NOTE_STYLE}">{html.escape(text, quote=False)}</div>'
+            self.message.layout.display = None
 
     def clear_message(self):
         self.error = self.note = None
+        self._alert = False
         self.message.value = ""
         self.message.layout.display = "none"
 
