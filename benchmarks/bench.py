@@ -55,7 +55,8 @@ PANELS = {
     "nb 6 panel (linear, 1500 epochs)": dict(controls=("lr", "epochs", "seed"), dataset="linear", lr=1.0,
                                              epochs=1500, seed=0),
     "nb 7 panel (XOR, 2000 epochs, held-out, neuron maps)": dict(
-        controls=("dataset", "hidden", "seed", "noise", "test"), dataset="xor", hidden=(10, 10), lr=1.0, epochs=2000,
+        controls=("dataset", "hidden", "lr", "activation", "optimizer", "seed", "noise", "test"), dataset="xor",
+        hidden=(10, 10), lr=1.0, epochs=2000,
         seed=0, test=True, neuron_maps=True),
 }
 

@@ -20,7 +20,7 @@ import traitlets
 
 import backprop_lab as bl
 from backprop_lab.nn.train import History
-from backprop_lab.playground import images, view
+from backprop_lab.playground import images, neuron_box, view
 from backprop_lab.playground import live as live_module
 from backprop_lab.playground import panel as panel_module
 from backprop_lab.playground.live import LiveRun
@@ -229,6 +229,78 @@ def test_pause_stops_training_and_play_resumes_to_exactly_the_plain_run():
     _assert_same_run(panel, _plain(hidden=(4,), epochs=4000, lr=1.0))
 
 
+def test_step_after_a_diverged_run_says_so_next_to_the_divergence_message():
+    panel = playground(controls=("lr",), dataset="linear", activation="none", lr=1.0, epochs=EPOCHS)
+    run, message = panel.live, panel.live.message
+    assert run.diverged_at is not None and message in panel.message.value
+    panel.step()
+    assert panel.live is run and message in panel.message.value
+    assert f"This run diverged at epoch {run.diverged_at}, so Step has nothing left to train" in panel.message.value
+
+
+def test_a_note_never_hides_a_red_message():
+    """The worker may show a divergence before the kernel thread shows a range note: the note waits."""
+    panel = playground(controls=("lr",), epochs=EPOCHS)
+    panel.view.show_message("diverged")
+    panel.view.show_note("a note")
+    assert "diverged" in panel.message.value and "a note" not in panel.message.value and panel.view.note is None
+    panel.view.clear_message()
+    panel.view.show_note("a note")
+    assert "a note" in panel.message.value
+
+
+def test_pause_draws_no_frame_after_it_is_acknowledged_and_the_worker_stops(trace, monkeypatch):
+    """Issue 23: Pause took 0.58 s and two more frames came after the click. Logically, without a
+    clock: the worker trains a chunk one snapshot interval per ``train`` call, checking the cancel
+    flag between calls (so a Pause waits for at most one interval); once the click has been handled
+    (the button says Play) the only frame drawn since the click is the paused state's PNG, and
+    nothing is trained or drawn afterwards."""
+    sizes = []
+    real_train = live_module.train
+
+    def train(*args, **kwargs):
+        sizes.append(kwargs["epochs"])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(live_module, "train", train)
+    panel = Playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=20000, autorun=False)
+    panel.play_button.click()
+    run = _started_and_running(panel)
+    _wait_until(lambda: sum(e[0] == "frame" for e in trace) >= 2)     # a few frames into the run
+    panel.play_button.click()                                          # Pause
+    assert panel.play_button.description == "Play" and panel.play_button.value is False and not panel.playing
+    frames = [e for e in trace if e[0] == "frame"]
+    assert frames[-1][3] == "png" and frames[-1][2] == run.epoch       # the acknowledgement: the paused state
+    count, calls, epoch = len(frames), len(sizes), run.epoch
+    time.sleep(0.3)                                                    # (nothing may happen meanwhile)
+    assert len([e for e in trace if e[0] == "frame"]) == count and len(sizes) == calls and run.epoch == epoch
+    assert max(sizes) <= run.every, sizes                               # a pause waits for one interval at most
+
+
+def test_a_pause_click_that_arrives_after_the_run_ended_is_not_taken_as_play(trace):
+    """Issue 23: a click on Pause near the end of a run restarted it. The Play/Pause toggle's value
+    travels with the click: the browser showing Pause sends False; if the run has ended meanwhile the
+    kernel's value is already False, so nothing happens. A click on Play (True) starts a run."""
+    panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
+    panel.play_button.value = True                   # Play, as the browser sends it
+    assert panel.wait()
+    run, runs = panel.live, len([e for e in trace if e[0] == "run"])
+    assert run.done and panel.play_button.value is False and panel.play_button.description == "Play"
+    panel.play_button.value = False                  # the late "Pause" click of a browser still showing Pause
+    assert panel.live is run and not panel.playing and len([e for e in trace if e[0] == "run"]) == runs
+    panel.play_button.value = True                   # a click on Play: the run again, from epoch 0
+    assert panel.live is not run
+    assert panel.wait()
+
+
+def test_play_and_pause_keep_their_width_and_every_button_its_place():
+    """Issue 23: "Pause" is wider than "Play"; with widths from the label, Step moved under the pointer."""
+    panel = playground(controls=(), epochs=EPOCHS)
+    widths = {b.layout.width for b in (panel.play_button, panel.step_button, panel.reset_button)}
+    assert len(widths) == 1 and widths.pop().endswith("px")
+    assert panel.neurons_toggle.layout.width.endswith("px")
+
+
 def test_step_trains_one_snapshot_interval_and_draws_it():
     panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
     panel.reset()
@@ -245,11 +317,25 @@ def test_step_trains_one_snapshot_interval_and_draws_it():
     plain = _plain(hidden=(4,), epochs=2 * every, lr=1.0)
     _assert_same_run(panel, plain, snapshots=False)   # (a plain run of 2 * every epochs snapshots each epoch)
     assert panel.history.snapshot_epochs == [0, every, 2 * every]
-    # Step after a finished run starts the next one from epoch 0
+
+
+def test_step_after_a_finished_run_keeps_the_run_and_says_so():
+    """Issue 23: Step after a finished run threw the curve away without a word. Now the run, its
+    curve and its picture stay, and a note (not an error) says Reset starts over."""
     finished = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
-    old = finished.live
+    old, loss, image, status = finished.live, finished.history.loss.copy(), finished.image.value, finished.status.value
+    finished.step_button.click()
+    assert finished.live is old and old.epoch == EPOCHS
+    np.testing.assert_array_equal(finished.history.loss, loss)
+    assert finished.image.value == image and finished.status.value == status
+    assert finished.view.note is not None and finished.last_error is None
+    assert f"all {EPOCHS} epochs are trained" in finished.message.value
+    assert "Reset starts over" in finished.message.value
+    assert finished.message.layout.display != "none" and "#a40000" not in finished.message.value   # not red
+    finished.reset_button.click()                        # Reset: epoch 0, the note gone
+    assert finished.live.epoch == 0 and finished.view.note is None and finished.message.layout.display == "none"
     finished.step()
-    assert finished.live is not old and finished.live.epoch == every
+    assert finished.live.epoch == finished.live.every
 
 
 def test_reset_goes_back_to_the_initial_weights_of_the_seed():
@@ -339,9 +425,29 @@ def test_a_run_diverging_while_it_plays_is_shown_like_plain_train():
 
 
 # --- neuron maps -------------------------------------------------------------------------------------
+def _neuron_images(panel):
+    """The neuron maps' Image widgets as the panel lays them out: one per hidden layer."""
+    return [w for row in panel.neurons.children for w in row.children if isinstance(w, widgets.Image)]
+
+
 def _neuron_columns(panel):
-    """The neuron map images as the panel lays them out: one list per hidden layer."""
-    return [[w for w in column.children if isinstance(w, widgets.Image)] for column in panel.neurons.children]
+    """The neuron maps as the panel shows them: per hidden layer, the maps (res, res, 3) cut out of its
+    picture, where ``images.mosaic`` documents them: map k's top-left corner at row
+    (k // MAP_COLUMNS) * (res + MAP_GAP), column (k % MAP_COLUMNS) * (res + MAP_GAP); the gaps white."""
+    res, cols, gap = neuron_box.MAP_RESOLUTION, images.MAP_COLUMNS, images.MAP_GAP
+    layers = []
+    for image, units in zip(_neuron_images(panel), panel.model.sizes[1:-1]):
+        picture = _pixels(image.value)
+        n_cols, n_rows = min(units, cols), -(-units // cols)
+        assert picture.shape == (n_rows * (res + gap) - gap, n_cols * (res + gap) - gap, 3)
+        corners = [((k // cols) * (res + gap), (k % cols) * (res + gap)) for k in range(units)]
+        tiles = [picture[top:top + res, left:left + res] for top, left in corners]
+        on_a_map = np.zeros(picture.shape[:2], bool)
+        for top, left in corners:
+            on_a_map[top:top + res, left:left + res] = True
+        assert (picture[~on_a_map] == 255).all()     # nothing but the maps and white gaps
+        layers.append(tiles)
+    return layers
 
 
 def _rdbu_lut():
@@ -353,27 +459,26 @@ def _assert_maps_show(panel, activation):
     """Each map is its unit's output over the plane (bl.neuron_outputs), coloured red (low) to blue
     (high) over the activation's range, or the layer's own range for an unbounded one."""
     columns = _neuron_columns(panel)
-    first = _pixels(columns[0][0].value)
-    res = first.shape[0]
-    assert first.shape == (res, res, 3)
+    res = neuron_box.MAP_RESOLUTION
+    assert all(image.format == "png" and image.value[:8] == PNG for image in _neuron_images(panel))
     grid, _ = bl.input_grid(panel.x, res)
     values = bl.neuron_outputs(panel.model, grid)[:-1]           # the hidden layers
     assert [len(c) for c in columns] == [len(v) for v in values]
     lut = _rdbu_lut()
     for column, layer in zip(columns, values):
         lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation, (layer.min(), layer.max()))
-        for image, unit in zip(column, layer):
-            assert image.format == "png" and image.value[:8] == PNG
+        for tile, unit in zip(column, layer):
             expected = images.colour_image(unit[::-1], lo, hi, lut)    # row 0 of the picture: the top
-            np.testing.assert_array_equal(_pixels(image.value), expected)
+            np.testing.assert_array_equal(tile, expected)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
-def test_neuron_maps_one_image_per_hidden_unit_showing_its_activation(activation):
+def test_neuron_maps_one_map_per_hidden_unit_showing_its_activation(activation):
+    # one image per hidden layer (a message per layer, not per unit), holding a map per unit
     panel = playground(controls=("seed",), hidden=(3, 4, 5), activation=activation, lr=0.5, epochs=100,
                        neuron_maps=True)
     images = [w for w in _descendants(panel.neurons) if isinstance(w, widgets.Image)]
-    assert len(images) == 3 + 4 + 5
+    assert len(images) == 3 and images == _neuron_images(panel) == panel.view.neurons.images
     assert [len(c) for c in _neuron_columns(panel)] == [3, 4, 5]
     assert panel.neurons.layout.display is None and panel.neurons_toggle.value
     _assert_maps_show(panel, activation)
@@ -382,6 +487,14 @@ def test_neuron_maps_one_image_per_hidden_unit_showing_its_activation(activation
     assert panel.wait()
     assert [w.value for w in images] != before
     _assert_maps_show(panel, activation)
+
+
+def test_a_wide_layer_s_maps_wrap_into_rows():
+    panel = playground(controls=(), hidden=(20, 3), lr=1.0, epochs=100, neuron_maps=True)
+    assert [len(c) for c in _neuron_columns(panel)] == [20, 3]      # 16 maps, then 4 in a second row
+    _assert_maps_show(panel, "sigmoid")
+    wide, narrow = (image.layout.width for image in _neuron_images(panel))
+    assert wide == f"{round((16 * 24 + 15 * 2) * 44 / 24)}px" and narrow == f"{round((3 * 24 + 2 * 2) * 44 / 24)}px"
 
 
 def test_the_neuron_maps_toggle_and_a_new_depth():
@@ -560,12 +673,14 @@ def test_the_hidden_layers_slider_sets_the_depth(trace):
     panel = playground(controls=("hidden",), hidden=(6, 5), lr=1.0, epochs=EPOCHS)
     hidden = panel.controls["hidden"]
     assert hidden.layers.value == 2 and hidden.layers.min == 1 and hidden.layers.max == 3
-    shown = [s.layout.display != "none" for s in hidden.sliders]
+    # A hidden units slider keeps its cell of the grid (visibility), so no control moves (issue 23)
+    assert all(s.layout.display is None for s in hidden.sliders) and hidden.layout.display == "contents"
+    shown = [s.layout.visibility != "hidden" for s in hidden.sliders]
     assert shown == [True, True, False]
     hidden.layers.value = 3                           # a third layer, as wide as the last one
     assert panel.wait()
     assert hidden.value == (6, 5, 5) and panel.model.sizes == (2, 6, 5, 5, 1)
-    assert [s.layout.display != "none" for s in hidden.sliders] == [True, True, True]
+    assert [s.layout.visibility != "hidden" for s in hidden.sliders] == [True, True, True]
     assert "bl.MLP((2, 6, 5, 5, 1)," in panel.code_text
     _assert_same_run(panel, _plain(hidden=(6, 5, 5), epochs=EPOCHS, lr=1.0))
     hidden.sliders[2].value = 3
@@ -574,7 +689,8 @@ def test_the_hidden_layers_slider_sets_the_depth(trace):
     hidden.layers.value = 1
     assert panel.wait()
     assert panel.model.sizes == (2, 6, 1) and "bl.MLP((2, 6, 1)," in panel.code_text
-    assert [s.layout.display != "none" for s in hidden.sliders] == [True, False, False]
+    assert [s.layout.visibility != "hidden" for s in hidden.sliders] == [True, False, False]
+    assert all(s.layout.display is None for s in hidden.sliders)
     _assert_same_run(panel, _plain(hidden=(6,), epochs=EPOCHS, lr=1.0))
     hidden.layers.value = 3                           # the hidden sliders kept their values
     assert panel.wait()
@@ -631,7 +747,7 @@ def test_frames_are_jpeg_while_playing_and_a_small_png_at_the_end():
     assert len(final) < 60_000
     width, height = int.from_bytes(final[16:20], "big"), int.from_bytes(final[20:24], "big")
     assert _pixels(playing[0][1]).shape == (height, width, 3)   # JPEG frames are the same picture size
-    assert all(len(w.value) < 5_000 for column in _neuron_columns(panel) for w in column)
+    assert all(len(w.value) < 5_000 * units for w, units in zip(_neuron_images(panel), panel.model.sizes[1:-1]))
 
 
 def test_a_replayed_epoch_is_redrawn_once_the_run_went_on():
@@ -664,7 +780,7 @@ def test_neuron_maps_are_bmp_while_playing_and_png_when_final():
     pixels as the final PNGs would be."""
     panel = playground(controls=("lr",), epochs=2000, neuron_maps=True)   # long enough for frames before the last
     formats = []
-    image = _neuron_columns(panel)[0][0]
+    image = _neuron_images(panel)[0]
     image.observe(lambda change: formats.append((image.format, bytes(change["new"][:2]))), names="value")
     panel.play(restart=True)
     assert panel.wait()

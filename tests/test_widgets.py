@@ -121,7 +121,9 @@ def test_all_controls_have_descriptions_classes_and_no_continuous_update():
     assert all(s.continuous_update is False for s in sliders)
     assert panel.controls["seed"].continuous_update is False
     assert isinstance(panel.controls["test"], widgets.Checkbox)
-    for button, text in [(panel.play_button, "Play"), (panel.step_button, "Step"), (panel.reset_button, "Reset")]:
+    # Play/Pause is a toggle: the click carries what the person saw (issue 23, a click near the end of a run)
+    assert isinstance(panel.play_button, widgets.ToggleButton) and panel.play_button.description == "Play"
+    for button, text in [(panel.step_button, "Step"), (panel.reset_button, "Reset")]:
         assert isinstance(button, widgets.Button) and button.description == text
     assert isinstance(panel.neurons_toggle, widgets.ToggleButton) and panel.neurons_toggle.value is False
 
@@ -201,14 +203,38 @@ def test_the_replay_slider_shows_snapshots_without_retraining(runs):
     panel.replay.value = 61
     assert len(runs) == 1 and panel.live is live and live.epoch == EPOCHS
     assert panel.image.value != final_png
-    assert panel.status.value == status
     assert panel.replay.value == 61 // every * every      # snapped to the nearest snapshot: 60
     assert panel.replay.value in panel.history.snapshot_epochs
+    assert panel.replay.step == every                     # one arrow key, one snapshot (issue 23)
     panel.replay.value = 0
     assert panel.image.value != final_png
     panel.replay.value = EPOCHS
-    assert panel.image.value == final_png
+    assert panel.image.value == final_png and panel.status.value == status
     assert len(runs) == 1
+
+
+def test_the_status_line_describes_the_replayed_epoch():
+    """Issue 23: while the replay showed epoch 600, the status still gave the final accuracy. Now it
+    gives the accuracy, held-out accuracy and loss of the epoch shown, computed from its snapshot."""
+    panel = playground(controls=("lr",), lr=1.0, epochs=EPOCHS, test=True)
+    final_status = panel.status.value
+    every = panel.live.every
+    for epoch in (0, 3 * every, 10 * every):
+        panel.replay.value = epoch
+        model = panel.history.model_at(epoch)
+        right = int(np.count_nonzero((model.forward(panel.x) > 0.5) == (panel.y > 0.5)))
+        loss = float(bl.get_loss("mse").value(model.forward(panel.x), panel.y))
+        test_right = round(panel.live.test_accuracy[panel.live.test_epochs.index(epoch)] * len(panel.live.y_test))
+        status = panel.status.value
+        assert status.startswith(f"Replay: epoch {epoch} of {EPOCHS} trained · ")
+        assert f"accuracy {right / len(panel.y):.1%} ({right}/{len(panel.y)})" in status
+        assert f"held-out: {test_right / len(panel.live.y_test):.1%} ({test_right}/{len(panel.live.y_test)})" in status
+        assert f"loss {loss:.4f}" in status
+    # epoch 0's loss is the first loss train recorded (the initial weights'); not the final one
+    panel.replay.value = 0
+    assert f"loss {panel.history.loss[0]:.4f}" in panel.status.value
+    panel.replay.value = EPOCHS                           # back at the end: the run's own status line
+    assert panel.status.value == final_status
 
 
 def test_the_replayed_image_is_the_snapshot_model():
@@ -457,3 +483,113 @@ def test_a_reused_canvas_draws_exactly_what_a_fresh_one_draws():
     np.testing.assert_array_equal(_pixels(mid_reused), _pixels(mid_fresh))
     # the diverged run's picture differs (the check above can see a difference)
     assert not np.array_equal(_pixels(_frames_of(PanelCanvas(), wild, x, y, [4])), _pixels(fresh))
+
+
+# --- issue 23: tooltips, numbers as a person writes them, typed values out of range ----------------
+def _all_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _all_widgets(child)
+
+
+def test_every_control_and_button_has_a_tooltip():
+    """Issue 23: the tooltips of "hidden layers" and "seed" read "null" (ipywidgets shows a missing
+    tooltip as the word null)."""
+    panel = playground(epochs=EPOCHS, test=True)
+    interactive = [w for w in _all_widgets(panel.widget)
+                   if isinstance(w, (widgets.ValueWidget, widgets.Button))
+                   and not isinstance(w, (widgets.HTML, widgets.Image))]
+    assert len(interactive) >= 16                       # 11 controls (+3 units sliders), 3 buttons, a toggle, replay
+    for w in interactive:
+        assert isinstance(w.tooltip, str) and len(w.tooltip) > 10, (w.description, w.tooltip)
+    # a Box's view fails to render with a tooltip (ipywidgets 8.1): none on the boxes
+    assert all(w.tooltip is None for w in _all_widgets(panel.widget) if isinstance(w, widgets.Box))
+    assert {w.description for w in interactive} >= {"hidden layers", "seed", "data set", "learning rate", "Play",
+                                                    "Step", "Reset", "neuron maps", "replay epoch"}
+
+
+def test_the_neuron_maps_toggle_shows_its_state():
+    panel = playground(controls=(), epochs=EPOCHS)
+    toggle = panel.neurons_toggle
+    assert toggle.button_style == "" and toggle.icon == "square-o"
+    toggle.value = True
+    assert toggle.button_style == "info" and toggle.icon == "check-square-o"
+
+
+def test_the_boundary_and_the_neuron_maps_share_one_labelled_colour_bar():
+    panel = playground(controls=(), epochs=EPOCHS, neuron_maps=True)
+    bar = panel.view.colours
+    assert bar in list(_all_widgets(panel.widget))
+    assert "linear-gradient" in bar.value and "0 = class 0 · unit low" in bar.value
+    assert "1 = class 1 · unit high" in bar.value and "neuron maps" in bar.value and "boundary" in bar.value
+    children = panel.widget.children
+    assert children.index(panel.image) < children.index(bar) < children.index(panel.neurons)
+
+
+@pytest.mark.parametrize("value, text", [(0.0025, "0.0025"), (0.79, "0.79"), (0.11, "0.11"), (1.0, "1.0"),
+                                         (100.0, "100.0"), (0.001, "0.001"), (2.5e-4, "2.5e-4"), (1e-5, "1e-5"),
+                                         (2e4, "2e4"), (12345.0, "1.2345e4"), (0.1 + 0.01, "0.11")])
+def test_plain_number_writes_numbers_as_a_person_does(value, text):
+    from backprop_lab.playground.panel_settings import plain_number
+    assert plain_number(value) == text
+    assert float(text) == value                         # and they still read back as the same float
+
+
+def test_the_code_line_writes_lr_and_noise_as_a_person_does():
+    """Issue 23: the code line said noise=0.11000000000000001 (the browser's slider adds 0.01 steps in
+    binary floats) and lr=0.0025 must stay 0.0025, 1e-5 must not read 1e-05."""
+    panel = playground(controls=("noise", "lr"), dataset="circles", lr=0.0025, noise=0.1, epochs=EPOCHS)
+    assert "lr=0.0025," in panel.code_text
+    panel.controls["noise"].value = 0.1 + 0.01           # what the browser sends for one step up
+    assert panel.wait()
+    assert "noise=0.11)" in panel.code_text and panel.live.settings["noise"] == 0.11
+    panel.controls["lr"].value = 10 ** -5
+    assert panel.wait()
+    assert "lr=1e-5," in panel.code_text
+
+
+@pytest.mark.parametrize("name, value, says", [("lr", 100.0, "learning rate: 100 is the largest value of this slider "
+                                                                  "(1e-5 to 100)"),
+                                               ("lr", 1e-5, "learning rate: 1e-5 is the smallest"),
+                                               ("epochs", 10000, "epochs: 10000 is the largest"),
+                                               ("noise", 0.3, "noise: 0.3 is the largest")])
+def test_a_slider_at_an_end_of_its_range_says_typed_values_beyond_are_clamped(name, value, says):
+    """Issue 23: typing 1000 into the lr readout was clamped silently (the browser clamps a typed value
+    to the slider's range before the kernel sees it). At an end of its range the panel now says so."""
+    panel = playground(controls=("lr", "epochs", "noise"), epochs=EPOCHS, lr=1.0)
+    panel.controls[name].value = value
+    panel.wait()
+    assert panel.view.note is not None and says in panel.message.value, panel.message.value
+    assert f"playground({name}=...)" in panel.message.value and panel.last_error is None
+    panel.controls["epochs"].value = 120                 # inside the range: the note goes with the next run
+    panel.wait()
+    assert panel.view.note is None and panel.message.layout.display == "none"
+
+
+def test_no_noise_is_a_choice_not_a_clamped_value():
+    panel = playground(controls=("noise",), noise=0.1, epochs=EPOCHS)
+    panel.controls["noise"].value = 0.0
+    panel.wait()
+    assert panel.view.note is None and panel.message.layout.display == "none"
+
+
+def test_a_units_slider_at_its_top_says_so():
+    panel = playground(controls=("hidden",), hidden=(4,), epochs=EPOCHS)
+    panel.controls["hidden"].sliders[0].value = 32
+    panel.wait()
+    assert "units 1: 32 is the slider's largest value" in panel.message.value
+
+
+def test_the_panel_has_a_fixed_layout():
+    """Issue 23, item 4: the status line on its own row under the buttons; the controls in a grid of
+    fixed cells where a hidden units slider keeps its cell; the pictures scale down."""
+    panel = playground(epochs=EPOCHS)
+    children = list(panel.widget.children)
+    grid, buttons = children[0], children[1]
+    assert isinstance(grid, widgets.GridBox) and grid.layout.grid_template_columns == "repeat(auto-fill, 280px)"
+    assert list(buttons.children) == [panel.play_button, panel.step_button, panel.reset_button, panel.neurons_toggle]
+    assert children[2] is panel.status and panel.status.layout.align_self == "stretch"
+    hidden = panel.controls["hidden"]
+    assert hidden.layout.display == "contents"           # its sliders are cells of the grid
+    assert panel.image.layout.max_width and panel.image.layout.height == "auto"
+    assert panel.replay.layout.max_width == "560px" and panel.replay.layout.width == "auto"

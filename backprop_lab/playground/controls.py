@@ -32,10 +32,28 @@ MAX_LAYERS = 3
 EPOCHS_RANGE = (10, 10000)
 EPOCHS_STEP = 10
 NOISE_MAX = 0.3
+NOISE_DIGITS = 10            # the noise a slider gives is rounded to this many decimals (float noise of JS steps)
+
+#: What every control does, shown when the pointer rests on it (a control without one shows "null").
+TOOLTIPS = {
+    "dataset": "the points to classify (each data set's seed also draws its points)",
+    "lr": "learning rate: the size of each gradient step (type a value in the readout, or use the arrow keys)",
+    "hidden layers": "how many hidden layers the network has (1 to 3): its depth",
+    "activation": "the function each hidden unit applies to its weighted sum",
+    "optimizer": "the update rule that turns the gradients into weight changes",
+    "loss": "what training minimises: mse (squared error) or bce (cross-entropy)",
+    "epochs": "how many passes over the training points the run makes",
+    "seed": "seeds the initial weights, the data set and its noise: another seed, another run",
+    "init": "how the initial weights are drawn",
+    "noise": "standard deviation of the jitter added to every point",
+    "test": "also draw points from the same generator that are never trained on",
+}
 
 STYLE = {"description_width": "95px"}
 WIDTH = "280px"
-BUTTON_LAYOUT = {"width": "auto", "flex": "0 0 auto"}   # as wide as the label, never squeezed by the status
+# Fixed widths: "Play" and "Pause" take the same room, so a click never lands on the neighbouring button.
+BUTTON_LAYOUT = {"width": "88px", "flex": "0 0 auto"}
+TOGGLE_LAYOUT = {"width": "130px", "flex": "0 0 auto"}
 
 
 def with_class(w, cls: str):
@@ -47,7 +65,10 @@ def with_class(w, cls: str):
 class HiddenUnits(widgets.HBox):
     """A "hidden layers" slider (1 to ``MAX_LAYERS``) and one "units" slider per layer; ``value`` is
     the tuple of the shown layers' sizes (e.g. (10, 10)) and can be observed and set like a single
-    widget's. Fewer layers hide the last sliders (their values are kept for when they come back)."""
+    widget's. Fewer layers hide the last sliders (their values are kept for when they come back).
+    In the panel's grid the box itself draws nothing (CSS ``display: contents``): each slider is a cell
+    of the grid, and a hidden slider keeps its cell empty (``visibility: hidden``), so changing the
+    number of layers never moves a control."""
 
     value = traitlets.Tuple()
     description = traitlets.Unicode("hidden units")
@@ -57,7 +78,8 @@ class HiddenUnits(widgets.HBox):
         n = max(max_layers, len(value))
         self._syncing = False
         self.layers = widgets.IntSlider(value=len(value), min=1, max=n, description="hidden layers",
-                                        continuous_update=False, style=STYLE, layout={"width": WIDTH})
+                                        tooltip=TOOLTIPS["hidden layers"], continuous_update=False, style=STYLE,
+                                        layout={"width": WIDTH})
         self.layers.add_class("bl-hidden-layers")
         self.sliders = [widgets.IntSlider(value=value[i] if i < len(value) else value[-1], min=1,
                                           max=max(max_units, *value), description=f"units {i + 1}",
@@ -65,7 +87,8 @@ class HiddenUnits(widgets.HBox):
                                           style=STYLE, layout={"width": WIDTH}) for i in range(n)]
         for s in self.sliders:
             s.add_class("bl-hidden-units")
-        super().__init__([self.layers, *self.sliders], layout={"flex_flow": "row wrap"}, **kwargs)
+        # (no tooltip on the box itself: ipywidgets' HBox view fails to render with one, each slider has its own)
+        super().__init__([self.layers, *self.sliders], layout={"display": "contents"}, **kwargs)
         self.value = value
         for w in (self.layers, *self.sliders):
             w.observe(self._from_sliders, names="value")
@@ -88,7 +111,7 @@ class HiddenUnits(widgets.HBox):
                 if i < len(change["new"]):
                     s.max = max(s.max, change["new"][i])
                     s.value = change["new"][i]
-                s.layout.display = None if i < len(change["new"]) else "none"
+                _show(s, i < len(change["new"]))
         finally:
             self._syncing = False
 
@@ -98,10 +121,25 @@ class HiddenUnits(widgets.HBox):
         self._syncing = True
         try:
             for i, s in enumerate(self.sliders):
-                s.layout.display = None if i < self.layers.value else "none"
+                _show(s, i < self.layers.value)
             self.value = tuple(s.value for s in self.sliders[:self.layers.value])
         finally:
             self._syncing = False
+
+
+def _show(slider, shown: bool):
+    """Show or hide a units slider; hidden, it keeps its place (and its value) for when it comes back."""
+    slider.layout.visibility = None if shown else "hidden"
+
+
+class PlayButton(widgets.ToggleButton):
+    """Play/Pause as a toggle whose value (True: playing) travels with the click: a click on "Pause"
+    sends value=False, so if the run ended before the click reached the kernel (which set False
+    itself), nothing changes, where a plain button's click would have been taken as Play.
+    ``click()`` does what a person's click does (for tests and scripts)."""
+
+    def click(self):
+        self.value = not self.value
 
 
 def round_lr(value: float) -> float:
@@ -127,6 +165,7 @@ def lr_slider(value: float) -> widgets.FloatLogSlider:
     slider = widgets.FloatLogSlider(value=value, base=10, min=min(LR_RANGE[0], math.floor(exponent)),
                                     max=max(LR_RANGE[1], math.ceil(exponent)), step=LR_STEP,
                                     readout_format=lr_readout_format(value), description="learning rate",
+                                    tooltip=TOOLTIPS["lr"],
                                     continuous_update=False, style=STYLE, layout={"width": WIDTH})
 
     def follow(change):
@@ -140,7 +179,7 @@ def lr_slider(value: float) -> widgets.FloatLogSlider:
 
 def make_control(name: str, value):
     """The widget for the setting ``name`` showing ``value`` (a canonical value, see ``check_settings``)."""
-    common = {"style": STYLE, "layout": {"width": WIDTH}}
+    common = {"style": STYLE, "layout": {"width": WIDTH}, "tooltip": TOOLTIPS.get(name)}
     dropdowns = {"dataset": ("data set", list(DATASETS)), "activation": ("activation", canonical_names(ACTIVATIONS)),
                  "optimizer": ("optimizer", canonical_names(OPTIMIZERS)), "loss": ("loss", canonical_names(LOSSES)),
                  "init": ("initial weights", list(INITS))}
@@ -158,11 +197,9 @@ def make_control(name: str, value):
         return widgets.IntText(value=value, description="seed", continuous_update=False, **common)
     if name == "noise":
         return widgets.FloatSlider(value=value, min=0, max=max(NOISE_MAX, value), step=0.01, description="noise",
-                                   tooltip="standard deviation of the jitter added to every point",
                                    continuous_update=False, **common)
     if name == "test":
-        return widgets.Checkbox(value=value, description="held-out points", indent=True,
-                                tooltip="also draw points from the same generator that are never trained on", **common)
+        return widgets.Checkbox(value=value, description="held-out points", indent=True, **common)
     raise ValueError(f"unknown control {name!r}; valid controls are: {', '.join(CONTROLS)}.")
 
 

@@ -2,8 +2,9 @@
 
 ``colour_image`` maps values onto the colour map (red = low / class 0, blue = high / class 1, as
 ``plot_decision_boundary`` and ``plot_neuron_maps``); ``boundary_rgb`` is the decision boundary's
-picture (tinted colours, the 0.5 boundary as dark pixels, no contour search); ``neuron_map_pngs``
-is one small PNG per hidden unit (TensorFlow Playground's neuron maps); ``encode`` makes PNG or JPEG bytes.
+picture (tinted colours, the 0.5 boundary as dark pixels, no contour search); ``neuron_map_images``
+is one picture per hidden layer of its units' maps (TensorFlow Playground's neuron maps, laid out by
+``mosaic``); ``encode`` makes PNG, JPEG or BMP bytes.
 """
 from __future__ import annotations
 
@@ -71,19 +72,40 @@ def _bmp(rgb) -> bytes:
     return header + pixels.tobytes()
 
 
-def neuron_map_pngs(model, x, resolution: int = 24, fmt: str = "png") -> list[list[bytes]]:
-    """One image per unit of every layer of ``model`` except the output, over the plane around x (N, 2).
+MAP_COLUMNS = 16                 # neuron maps per row of a layer's picture
+MAP_GAP = 2                      # white pixels between two maps
 
-    Returns a list per hidden layer of image bytes (``fmt``: see ``encode``), one per unit, coloured
-    red (low) to blue (high) over the activation's range (sigmoid 0 to 1) or, if unbounded, the
-    layer's own range on the grid.
+
+def mosaic(tiles, columns: int = MAP_COLUMNS, gap: int = MAP_GAP) -> np.ndarray:
+    """Equal tiles (n, r, r, 3) uint8 laid out in rows of ``columns``, left to right then top to bottom,
+    with ``gap`` white pixels between them: tile k's top-left corner is at row (k // columns) * (r + gap),
+    column (k % columns) * (r + gap). Returns (H, W, 3) uint8."""
+    tiles = np.asarray(tiles)
+    n, r = len(tiles), tiles.shape[1]
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    out = np.full((rows * (r + gap) - gap, cols * (r + gap) - gap, 3), 255, np.uint8)
+    for k, tile in enumerate(tiles):
+        top, left = (k // cols) * (r + gap), (k % cols) * (r + gap)
+        out[top:top + r, left:left + r] = tile
+    return out
+
+
+def neuron_map_images(model, x, resolution: int = 24, fmt: str = "png") -> list[tuple[bytes, int]]:
+    """The maps of every unit of ``model``'s layers except the output, over the plane around x (N, 2):
+    one picture per hidden layer, its units' maps laid out by ``mosaic`` (one message to the browser
+    per layer, not one per unit: a browser draws each image update in a few milliseconds).
+
+    Returns a list per hidden layer of (image bytes in ``fmt``, see ``encode``; the number of units).
+    Each map is ``resolution`` pixels square, coloured red (low) to blue (high) over the activation's
+    range (sigmoid 0 to 1) or, if unbounded, the layer's own range on the grid.
     """
     grid, _ = input_grid(x, resolution)
     values = neuron_outputs(model, grid)[:-1]                    # the hidden layers: (n_units, res, res)
     lut = colour_table()
-    pngs = []
+    pictures = []
     for group, v in zip(neuron_layers(model), values):
         lo, hi = colour_range(group, v)
         # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
-        pngs.append([encode(rgb, fmt) for rgb in colour_image(v[:, ::-1], lo, hi, lut)])
-    return pngs
+        pictures.append((encode(mosaic(colour_image(v[:, ::-1], lo, hi, lut)), fmt), len(v)))
+    return pictures

@@ -7,9 +7,10 @@ settings (tested). It also measures the held-out points at every snapshot.
 
 ``Player`` runs ``LiveRun.advance`` in a worker thread, a chunk at a time, and calls ``on_frame``
 after each chunk, so the kernel stays free (other cells run, and a control change is handled at
-once). ``stop()`` cancels: the worker finishes the chunk it is in and never calls ``on_frame``
-again. The chunk sizes follow the clock: the first chunk is short, so the first frame comes
-quickly, and the later ones take about ``chunk_seconds`` each.
+once). ``stop()`` cancels: the worker finishes the snapshot interval it is training (a chunk is
+trained one interval at a time) and never calls ``on_frame`` again. The chunk sizes follow the
+clock: the first chunk is short, so the first frame comes quickly, and the later ones take about
+``chunk_seconds`` each.
 """
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ class Player:
     """Plays a ``LiveRun`` in a worker thread: chunks of epochs, ``on_frame(run, final)`` after each.
 
     ``play(run)`` stops whatever is playing and starts ``run``; ``stop()`` cancels (waits for the
-    current chunk, at most ``chunk_seconds`` or so); ``playing`` says whether a worker is running.
+    snapshot interval being trained, or the frame being drawn); ``playing`` says whether a worker is running.
     ``on_frame`` is called from the worker thread; ``final`` is True after the last chunk. If training
     raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
@@ -158,7 +159,11 @@ class Player:
         try:
             while not run.done and not cancel.is_set():
                 t0 = time.perf_counter()
-                trained = run.advance(chunk)
+                trained = 0
+                # A chunk in pieces of one snapshot interval, the cancel flag checked between them, so
+                # that stop() returns after one piece (milliseconds), not after the whole chunk.
+                while trained < chunk and not run.done and not cancel.is_set():
+                    trained += run.advance(min(run.every, chunk - trained))
                 seconds = time.perf_counter() - t0
                 if cancel.is_set():
                     return

@@ -6,8 +6,9 @@
 The panel trains once, completely, when it is built (so a stored notebook shows the final state).
 Afterwards a control change starts a new run at once and plays it: a worker thread trains a chunk
 of epochs at a time and redraws the learning curve and the decision boundary after each chunk,
-while the kernel stays free. Play/Pause pauses and resumes, Step trains one snapshot interval,
-Reset goes back to epoch 0. The replay slider steps through the snapshots of the run shown.
+while the kernel stays free. Play/Pause pauses and resumes, Step trains one snapshot interval
+(after a finished run it says so and keeps the run), Reset goes back to epoch 0. The replay
+slider steps through the snapshots of the run shown, and the status line describes the epoch shown.
 
 Everything the callbacks do is a method here (``run``, ``play``, ``pause``, ``step``, ``reset``,
 ``show_epoch``), over ``LiveRun``/``Player`` (live.py), the settings (panel_settings.py) and
@@ -23,10 +24,11 @@ import traitlets
 
 from ..nn.model import MLP
 from ..nn.optim import get_optimizer
-from .controls import check_controls, round_lr
+from .controls import NOISE_DIGITS, check_controls, round_lr
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
 from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
+from .status import DIVERGED_NOTE, FINISHED_NOTE, range_note
 from .view import PanelView
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,8 @@ class Playground:
         self._lr_exact = initial["lr"]
         self._player = Player(self._on_frame, on_error=self._on_error)
         self.view = PanelView({n: initial[n] for n in names}, neuron_maps=neuron_maps, resolution=resolution,
-                              on_change=lambda: self.play(restart=True),
-                              on_play=lambda: self.pause() if self.playing else self.play(),
+                              on_change=self._changed,
+                              on_play=lambda playing: self.play() if playing else self.pause(),
                               on_step=self.step, on_reset=self.reset, on_replay=self.show_epoch,
                               on_neurons=lambda: self._guarded(self.view.draw_neurons))
         if autorun:
@@ -109,6 +111,10 @@ class Playground:
             value = float(value)
             if not math.isclose(value, self._lr_exact, rel_tol=1e-9):
                 value = round_lr(value)
+        elif name == "noise":
+            # The browser's slider adds its steps in binary floats (0.1 + 0.01 = 0.11000000000000001):
+            # the noise used, and written in the call, is the one the readout shows.
+            value = round(float(value), NOISE_DIGITS)
         return value
 
     def _apply(self, changes: dict):
@@ -169,11 +175,20 @@ class Playground:
             self._guarded(self._draw, self.live, True)
 
     def step(self):
-        """Pause, then train one snapshot interval (``epochs // 50`` epochs) and show it."""
+        """Pause, then train one snapshot interval (``epochs // 50`` epochs) and show it. A finished
+        run is left as it is (its curve kept), with a note saying so: Reset starts over."""
         self._player.stop()
-        if self.live is None or self.live.done:
+        if self.live is None:
             if self._guarded(self._new_run) is None:
                 return
+        if self.live.done:
+            if self.live.diverged_at is None:
+                self.view.show_note(FINISHED_NOTE.format(epochs=self.live.epochs))
+            else:                                       # red, as the divergence message it joins
+                self.view.show_message(f"{self.live.message}\n{DIVERGED_NOTE.format(epoch=self.live.diverged_at)}")
+            if self.view.play_button.value:             # stopped before its last frame: show where it is
+                self._guarded(self._draw, self.live, True)
+            return
         self._guarded(self.live.advance, self.live.every)
         self._guarded(self._draw, self.live, True)
 
@@ -192,6 +207,14 @@ class Playground:
         """Draw the state after ``epoch`` updates (the nearest snapshot) without retraining; returns
         the epoch shown, the replay slider moves there. Never raises."""
         return self._guarded(self.view.show_snapshot, epoch)
+
+    def _changed(self, name: str):
+        """A person changed the control ``name``: a new run at once; a note if the control is at an
+        end of its range, where the browser puts a value typed beyond it."""
+        self.play(restart=True)
+        note = range_note(name, self.controls[name])
+        if note and self.last_error is None:
+            self.view.show_note(note)
 
     # ---- drawing ---------------------------------------------------------------------------------
     def _on_frame(self, run, final):

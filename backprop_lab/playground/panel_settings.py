@@ -120,6 +120,20 @@ def load_data(s: dict, own: Data | None = None) -> Data:
     return Data(x, y, *load_test_set(s["dataset"], seed=s["seed"], noise=s["noise"]))
 
 
+PLAIN_RANGE = (1e-3, 1e4)     # numbers in this range are written as plain decimals, others as 2.5e-4
+
+
+def plain_number(value: float) -> str:
+    """``value`` as a person writes it, in the fewest digits that give back the same float: plain
+    decimals in ``PLAIN_RANGE`` (0.0025, 0.11, 1.0, 2000.0), scientific notation outside it (1e-5,
+    2.5e-4, 2e4). Python's ``repr`` would write 1e-05 and 0.0001."""
+    value = float(value)
+    lo, hi = PLAIN_RANGE
+    if value == 0 or lo <= abs(value) < hi or not np.isfinite(value):
+        return repr(value)
+    return np.format_float_scientific(value, unique=True, trim="-", exp_digits=1).replace("e+", "e")
+
+
 def format_call(settings: dict) -> str:
     """The ``backprop_lab`` call (``import backprop_lab as bl``) that reproduces a run: one line, and
     a second that draws the held-out points when ``test`` is on."""
@@ -132,11 +146,11 @@ def format_call(settings: dict) -> str:
     if s["dataset"] == YOUR_DATA:
         data = "x, y"
     else:
-        noise = f', noise={s["noise"]!r}' if s["noise"] else ""
+        noise = f', noise={plain_number(s["noise"])}' if s["noise"] else ""
         data = f'*bl.load_dataset("{s["dataset"]}", seed={s["seed"]}{noise})'
-    call = (f'bl.train({mlp}, {data}, epochs={s["epochs"]}, lr={float(s["lr"])!r}, '
+    call = (f'bl.train({mlp}, {data}, epochs={s["epochs"]}, lr={plain_number(s["lr"])}, '
             f'optimizer="{s["optimizer"]}", loss="{s["loss"]}")')
     if s["test"] and s["dataset"] != YOUR_DATA:        # the held-out points: measured, never trained on
-        noise = f', noise={s["noise"]!r}' if s["noise"] else ""
+        noise = f', noise={plain_number(s["noise"])}' if s["noise"] else ""
         call += f'\nx_test, y_test = bl.load_test_set("{s["dataset"]}", seed={s["seed"]}{noise})'
     return call

@@ -18,32 +18,42 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures.plots import DPI
-from .controls import BUTTON_LAYOUT, STYLE, make_control, with_class
+from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, make_control, with_class
 from .drawing import FIGSIZE, PanelCanvas, curve_title
 from .neuron_box import NeuronBox
-from .panel_settings import YOUR_DATA, format_call
+from .status import code_html, colour_bar_html, correct, replay_status_html, status_html
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
                   "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
+# A row as wide as the panel (less the widget's margins, which width: 100% would add on top).
+_FULL_ROW = {"width": "auto", "align_self": "stretch"}
+_NOTE_STYLE = ("color:#1f3a5f; background:#eaf2fb; border:1px solid #9dbbe0; border-radius:4px; "
+               "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
 
 
 class PanelView:
     """The panel's widgets and what they show.
 
     ``values``: the controls to make, name -> initial value. The callbacks, each called without
-    arguments unless said: ``on_change`` (a person changed a control), ``on_play`` (the Play/Pause
-    button), ``on_step``, ``on_reset``, ``on_replay(epoch)`` (the replay slider moved) and
-    ``on_neurons`` (the neuron maps were turned on).
+    arguments unless said: ``on_change(name)`` (a person changed the control ``name``),
+    ``on_play(playing)`` (the Play/Pause toggle: True for Play, False for Pause), ``on_step``,
+    ``on_reset``, ``on_replay(epoch)`` (the replay slider moved) and ``on_neurons`` (the neuron maps
+    were turned on).
     Widgets: ``widget`` (the root), ``controls`` (name -> widget), ``play_button``, ``step_button``,
-    ``reset_button``, ``status``, ``message``, ``image``, ``neurons`` (a ``NeuronBox``), ``replay``, ``code``.
-    State: ``run``, the ``LiveRun`` shown (``start`` sets it), and ``error``, the error the message
-    box shows (or None).
+    ``reset_button``, ``status``, ``message``, ``image``, ``colours`` (the colour bar), ``neurons`` (a
+    ``NeuronBox``), ``replay``, ``code``.
+    Layout: the controls in a grid of fixed cells, the buttons, then the status line on its own row;
+    the picture scales down in a narrow notebook.
+    State: ``run``, the ``LiveRun`` shown (``start`` sets it); ``error``, the error the message box
+    shows, and ``note``, the note it shows instead (each None if none).
     """
 
     def __init__(self, values: dict, *, neuron_maps: bool, resolution: int, on_change, on_play, on_step,
                  on_reset, on_replay, on_neurons):
         self.run = None
         self.error = None
+        self.note = None
+        self._alert = False                         # the message box shows a red message
         self._local = threading.local()             # per thread: see quietly
         self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
         self._canvas = PanelCanvas(resolution=resolution)
@@ -51,7 +61,7 @@ class PanelView:
         self.controls = {n: make_control(n, v) for n, v in values.items()}
         for name, w in self.controls.items():
             w.add_class(f"bl-control-{name}")
-            w.observe(lambda change: None if self.quiet else on_change(), names="value")
+            w.observe(lambda change, name=name: None if self.quiet else on_change(name), names="value")
 
         def button(text, icon, tooltip, cls, action):
             b = widgets.Button(description=text, icon=icon, tooltip=tooltip, layout=BUTTON_LAYOUT)
@@ -59,31 +69,43 @@ class PanelView:
             b.on_click(lambda _: action())
             return b
 
-        self.play_button = button("Play", "play", "train, and watch it learn (Pause stops)", "bl-play", on_play)
-        self.play_button.button_style = "primary"
-        self.step_button = button("Step", "step-forward", "train one snapshot interval (epochs / 50); after a "
-                                  "finished run, start again from epoch 0", "bl-step", on_step)
+        self.play_button = with_class(PlayButton(value=False, description="Play", icon="play", button_style="primary",
+                                                 tooltip="train, and watch it learn; Pause stops at once",
+                                                 layout=BUTTON_LAYOUT), "bl-play")
+        self.play_button.observe(lambda change: None if self.quiet else on_play(change["new"]), names="value")
+        self.step_button = button("Step", "step-forward", "train one snapshot interval (epochs / 50) and stop; "
+                                  "a finished run has nothing left to train (Reset starts over)", "bl-step", on_step)
         self.reset_button = button("Reset", "undo", "back to epoch 0: the initial weights of this seed",
                                    "bl-reset", on_reset)
-        self.status = with_class(widgets.HTML(""), "bl-status")
+        # The status line has a row of its own, as wide as the panel: never squeezed beside the buttons.
+        self.status = with_class(widgets.HTML("", layout=_FULL_ROW), "bl-status")
         self.message = with_class(widgets.HTML("", layout={"display": "none"}), "bl-message")
-        # At its own pixel width: stretched to the output area's width, the picture would look blurred.
-        self.image = with_class(widgets.Image(format="png", layout={"width": f"{FIGSIZE[0] * DPI:.0f}px"}),
+        # At most its own pixel width (stretched, the picture would look blurred); narrower, it scales down.
+        # (less the widget's 2-px margins: max-width 100% would overflow the output area by them)
+        self.image = with_class(widgets.Image(format="png", layout={"width": f"{FIGSIZE[0] * DPI:.0f}px",
+                                                                    "max_width": "calc(100% - 4px)",
+                                                                    "height": "auto"}),
                                 "bl-image")
+        self.colours = with_class(widgets.HTML(colour_bar_html(), layout=_FULL_ROW), "bl-colours")
         self.neurons = NeuronBox(neuron_maps, on_show=on_neurons)
         self.replay = with_class(widgets.IntSlider(value=0, min=0, max=0, description="replay epoch",
-                                                   tooltip="the state during training (from the snapshots)",
+                                                   tooltip="the state during training, from the snapshots "
+                                                   "(the arrow keys step one snapshot)",
                                                    continuous_update=False, disabled=True, style=STYLE,
-                                                   layout={"width": "560px"}), "bl-replay")
+                                                   layout={**_FULL_ROW, "max_width": "560px"}), "bl-replay")
         self.replay.observe(lambda change: None if self.quiet else on_replay(change["new"]), names="value")
         self.code = with_class(widgets.HTML(""), "bl-code")
-        box = with_class(widgets.Box(list(self.controls.values()),
-                                     layout={"flex_flow": "row wrap", "display": "flex" if self.controls else "none"}),
+        # A grid of fixed cells: a control's place depends only on its order, never on another's width.
+        box = with_class(widgets.GridBox(list(self.controls.values()),
+                                         layout={"grid_template_columns": f"repeat(auto-fill, {WIDTH})",
+                                                 "grid_gap": "0px 8px", "width": "100%",
+                                                 "display": "grid" if self.controls else "none"}),
                          "bl-controls")
-        buttons = widgets.HBox([self.play_button, self.step_button, self.reset_button, self.neurons.toggle,
-                                self.status], layout={"align_items": "center"})
-        self.widget = with_class(widgets.VBox([box, buttons, self.message, self.image, self.neurons.box,
-                                               self.replay, self.code]), "bl-playground")
+        buttons = with_class(widgets.HBox([self.play_button, self.step_button, self.reset_button,
+                                           self.neurons.toggle], layout={"flex_flow": "row wrap"}), "bl-buttons")
+        self.widget = with_class(widgets.VBox([box, buttons, self.status, self.message, self.image, self.colours,
+                                               self.neurons.box, self.replay, self.code],
+                                              layout={"width": "100%", "max_width": "900px"}), "bl-playground")
 
     # ---- values set by the view itself ----------------------------------------------------------
     @property
@@ -127,33 +149,31 @@ class PanelView:
             if run is not self.run:
                 return None
             h = run.history()
-            correct = _correct(run.model, run.x, run.y)
+            right = correct(run.model, run.x, run.y)
             test = None if run.x_test is None else (run.test_epochs, run.test_loss)
             # While it plays, the status line gives the epoch (a title's glyphs cost a quarter of a frame).
-            title = f"Epoch {run.epoch}: {correct}/{len(run.y)} correct" if final else ""
+            title = f"Epoch {run.epoch}: {right}/{len(run.y)} correct" if final else ""
             picture = self._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title(h.diverged_at),
                                          diverged_at=h.diverged_at, fmt="png" if final else "jpeg")
-            self.image.format = "png" if final else "jpeg"
-            self.image.value = picture
-            self.status.value = _status_html(run, h, correct, final)
+            with self.image.hold_sync():                # one message, one redraw in the browser
+                self.image.format, self.image.value = ("png" if final else "jpeg"), picture
+            self.status.value = status_html(run, h, right, final)
             if self.neurons.shown:
                 self.neurons.draw(run.model, run.x, "png" if final else "bmp")
             with self.quietly():
                 self.replay.max = max(self.replay.max, run.epoch)
                 self.replay.value = run.epoch
                 self.replay.max = run.epoch
+                # One arrow key, one snapshot: a step of one epoch would snap back to the same snapshot.
+                self.replay.step = run.every
                 self.replay.disabled = not final or run.epoch == 0
             if final:
                 self._replay_cache[run.epoch, run.epoch] = picture
                 self.show_playing(False)
-                self.code.value = ('<div style="font-size:small">Reproduce this run (<code>import backprop_lab as bl'
-                                   '</code>' + ('; <code>x, y</code> are your data'
-                                                if run.settings["dataset"] == YOUR_DATA else "")
-                                   + '):</div><pre style="user-select:all; white-space:pre-wrap; margin:2px 0">'
-                                   f'{html.escape(format_call(run.settings), quote=False)}</pre>')
+                self.code.value = code_html(run.settings)
             if h.diverged:
                 self.show_message(h.message)
-            elif self.error is None:
+            elif self.error is None and self.note is None:
                 self.clear_message()
             return picture
 
@@ -168,14 +188,19 @@ class PanelView:
         with self.quietly():
             self.replay.value = shown
         model = run.snapshot_model(j)
+        if shown == run.epoch:                           # back at the latest epoch: the run's own status
+            self.status.value = status_html(run, run.history(), correct(model, run.x, run.y), True)
+        else:
+            self.status.value = replay_status_html(run, shown, model)
         png = self._replay_cache.get((shown, run.epoch))   # (epoch shown, epochs trained): the curve differs
         if png is None:
             test = None if run.x_test is None else (run.test_epochs, run.test_loss)
             with self._lock:
                 png = self._canvas.frame(model, run.history().loss, test, epoch=shown,
-                                         title=f"Epoch {shown}: {_correct(model, run.x, run.y)}/{len(run.y)} correct")
+                                         title=f"Epoch {shown}: {correct(model, run.x, run.y)}/{len(run.y)} correct")
             self._replay_cache[shown, run.epoch] = png
-        self.image.format, self.image.value = "png", png
+        with self.image.hold_sync():
+            self.image.format, self.image.value = "png", png
         if self.neurons.shown:
             self.neurons.draw(model, run.x)
         return shown
@@ -195,6 +220,8 @@ class PanelView:
     # ---- buttons and messages --------------------------------------------------------------------
     def show_playing(self, playing: bool):
         """Play/Pause, and the panel's ``bl-running`` class, say whether a run plays."""
+        with self.quietly():
+            self.play_button.value = playing
         self.play_button.description, self.play_button.icon = ("Pause", "pause") if playing else ("Play", "play")
         if playing:
             self.replay.disabled = True                 # until the run stops: no snapshots are final yet
@@ -211,39 +238,25 @@ class PanelView:
         self.show_message(text)
 
     def show_message(self, text: str):
-        self.message.value = f'<div style="{_MESSAGE_STYLE}">{html.escape(text, quote=False)}</div>'
-        self.message.layout.display = None
+        """A red message (an error, a diverged run): it replaces a note, and no note replaces it."""
+        with self._lock:
+            self.note, self._alert = None, True
+            self.message.value = f'<div style="{_MESSAGE_STYLE}">{html.escape(text, quote=False)}</div>'
+            self.message.layout.display = None
+
+    def show_note(self, text: str):
+        """A note, not an error (kept as ``note`` until the next run): e.g. why Step did nothing. Not
+        shown over a red message (the worker may have shown a divergence first)."""
+        with self._lock:
+            if self._alert:
+                return
+            self.note = text
+            self.message.value = f'<div style="{_NOTE_STYLE}">{html.escape(text, quote=False)}</div>'
+            self.message.layout.display = None
 
     def clear_message(self):
-        self.error = None
+        self.error = self.note = None
+        self._alert = False
         self.message.value = ""
         self.message.layout.display = "none"
 
-
-def _correct(model, x, y) -> int:
-    with np.errstate(all="ignore"):
-        return int(np.count_nonzero((model.forward(x) > 0.5) == (y > 0.5)))
-
-
-def _status_html(run, h, correct: int, final: bool) -> str:
-    """The status line: accuracy (and the held-out points'), loss, epochs."""
-    n = len(run.y)
-    if h.diverged:
-        text = f"Diverged at epoch {h.diverged_at} · {h.epochs} epochs completed"
-        if len(h.loss):
-            text += f" · last finite loss {h.final_loss:.4g}"
-        return f'<span style="color:#a40000"><b>{html.escape(text)}</b></span>'
-    if run.epoch == 0:
-        return f"Epoch 0: the initial weights, {correct}/{n} correct · press Play or Step to train"
-    loss = h.final_loss
-    loss_s = f"{loss:.4f}" if not loss < 1e-4 else f"{loss:.1e}"
-    test = ""
-    if run.x_test is not None:
-        n_test = len(run.y_test)
-        right = round(run.test_accuracy[-1] * n_test)
-        test = f" · <b>held-out: {right / n_test:.1%} ({right}/{n_test})</b>"
-    if run.done:
-        return f"<b>Accuracy: {correct / n:.1%} ({correct}/{n})</b>{test} · final loss {loss_s} · {h.epochs} epochs"
-    doing = "Paused at" if final else "Training…"
-    return (f"{doing} epoch {run.epoch}/{run.epochs} · <b>accuracy {correct / n:.1%} ({correct}/{n})</b>{test}"
-            f" · loss {loss_s}")

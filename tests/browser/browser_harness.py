@@ -60,16 +60,25 @@ DIVERGENCE_CONTROLS = ("lr", "activation")
 DIVERGENCE_SETTINGS = {"dataset": "linear", "activation": "none", "lr": 0.01, "epochs": 500, "seed": 0}
 
 
-def write_divergence_notebook(path: Path):
+# The notebook the Pause and layout tests drive (written into the temporary copy, like the divergence
+# one): every control, on a run long enough to click Pause in the middle of (two 32-unit layers,
+# 10000 epochs of the spiral: a few seconds), with the neuron maps open as in notebook 07.
+PAUSE_NOTEBOOK = "zz_browser_pause.ipynb"
+PAUSE_SETTINGS = {"dataset": "spiral", "hidden": (32, 32), "activation": "tanh", "optimizer": "adam",
+                  "lr": 0.01, "epochs": 10000, "seed": 0, "neuron_maps": True}
+
+
+def write_panel_notebook(path: Path, settings=None, controls=DIVERGENCE_CONTROLS, title="a panel that can diverge"):
+    """The one-panel notebook of a browser test: ``playground(controls=controls, **settings)``."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    args = ", ".join(f"{k}={v!r}" for k, v in DIVERGENCE_SETTINGS.items())
+    args = ", ".join(f"{k}={v!r}" for k, v in (DIVERGENCE_SETTINGS if settings is None else settings).items())
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                                "language": "python"}})
-    nb.cells = [new_markdown_cell("# Browser test: a panel that can diverge (written by tests/browser)"),
+    nb.cells = [new_markdown_cell(f"# Browser test: {title} (written by tests/browser)"),
                 new_code_cell("from backprop_lab.widgets import playground"),
-                new_code_cell(f"panel = playground(controls={DIVERGENCE_CONTROLS!r}, {args})\npanel")]
+                new_code_cell(f"panel = playground(controls={controls!r}, {args})\npanel")]
     nbformat.write(nb, str(path))
 
 
@@ -360,7 +369,8 @@ class NotebookPage:
                 status = self.page.evaluate("() => { const e = document.querySelector("
                                             "'.jp-NotebookPanel .jp-Notebook-ExecutionIndicator');"
                                             " return e ? e.dataset.status : null }")
-                if status == "idle":
+                # (at a narrow window the toolbar folds the indicator away: the server's word then)
+                if status in ("idle", None):
                     return
             time.sleep(0.25)
         raise AssertionError(f"{self.name}: the kernel was not idle within {timeout} s "
@@ -485,6 +495,29 @@ class NotebookPage:
     def frames(self) -> list:
         """The times (ms, performance.now()) of the src changes recorded since ``record_frames``."""
         return self.page.evaluate("() => window.__blFrames.changes")
+
+    # ---- the window: size, sidebar, where the panel's parts are -----------------------------------
+    def set_window(self, width: int, height: int):
+        """Resize the browser window (the viewport) and wait until JupyterLab has laid the page out
+        again (two animation frames after the resize)."""
+        self.page.set_viewport_size({"width": width, "height": height})
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        self.panel.scroll_into_view_if_needed()
+
+    def sidebar_open(self) -> bool:
+        """Whether the left sidebar shows the file browser (JupyterLab's default on a fresh workspace)."""
+        return self.page.locator("#filebrowser").is_visible()
+
+    def boxes(self, selector: str) -> list:
+        """The bounding boxes (x, y, width, height; px, relative to the panel's top-left corner, so
+        scrolling does not change them) of every element matching ``selector`` in the panel, in page order."""
+        return self.panel.evaluate("""(root, selector) => {
+            const r0 = root.getBoundingClientRect();
+            return [...root.querySelectorAll(selector)].map(e => {
+                const r = e.getBoundingClientRect();
+                return [Math.round(r.x - r0.x), Math.round(r.y - r0.y), Math.round(r.width), Math.round(r.height)];
+            });
+        }""", selector)
 
     def ready(self):
         """For a test: this notebook's Run All succeeded, and its panel is shown (scrolled into view)."""

@@ -33,7 +33,7 @@ import browser_harness as harness
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-NOTEBOOKS = ("06_learning_rate.ipynb", "07_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK)
+NOTEBOOKS = ("06_learning_rate.ipynb", "07_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK, harness.PAUSE_NOTEBOOK)
 
 TIMINGS: list[dict] = []   # filled by record_timing, printed by pytest_terminal_summary
 RUNS: list[dict] = []      # per notebook: page load (to kernel idle) and Run All, in seconds
@@ -70,7 +70,9 @@ def lab_server(browser_requirements, tmp_path_factory, artifacts):
     work = tmp_path_factory.mktemp("jupyterlab")
     root = work / "notebooks"
     shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    harness.write_divergence_notebook(root / harness.DIVERGENCE_NOTEBOOK)
+    harness.write_panel_notebook(root / harness.DIVERGENCE_NOTEBOOK)
+    harness.write_panel_notebook(root / harness.PAUSE_NOTEBOOK, harness.PAUSE_SETTINGS, controls=None,
+                                      title="a long run to pause, every control")
     (work / "server").mkdir()
     server = harness.JupyterLabServer(root_dir=root, work_dir=work / "server", log_path=work / "jupyter-server.log",
                                       repo_root=REPO)
@@ -156,9 +158,18 @@ def record_timing(request):
 
 def _timings_table() -> list[str]:
     lines = [f"{'notebook':28} {'control':10} {'gesture':34} {'event->src':>10} {'event->load':>11} {'wall':>6}"]
+    notes = {}
     for t in TIMINGS:
+        if t.get("to_src_ms") is None:        # a measurement without times (e.g. a width): its text only
+            lines.append(f"{t['notebook']:28} {t['control']:10} {t['gesture']}")
+            continue
+        mark = ""
+        if t.get("what"):                     # columns that mean something else for this row, said once below
+            mark = " " + "*" * (list(notes).index(t["what"]) + 1 if t["what"] in notes else len(notes) + 1)
+            notes.setdefault(t["what"], mark.strip())
         lines.append(f"{t['notebook']:28} {t['control']:10} {t['gesture']:34} {t['to_src_ms']:>7.0f} ms "
-                     f"{t['to_loaded_ms']:>8.0f} ms {t['wall_s']:>5.2f}s")
+                     f"{t['to_loaded_ms']:>8.0f} ms {t['wall_s']:>5.2f}s{mark}")
+    lines.extend(f"  {mark} {what}" for what, mark in notes.items())
     if RUNS:
         lines.append("notebooks run in parallel, one kernel each (page load to idle kernel; Run All Cells):")
         lines.extend(f"  {r['notebook']:28} load {r['load_s']} s; run all {r['run_all_s']} s" for r in RUNS)
