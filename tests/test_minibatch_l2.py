@@ -146,3 +146,19 @@ def test_grad_rms_with_mini_batches_is_the_rms_over_the_epochs_steps():
 def test_bad_settings_are_refused_by_name(kwargs, error, match):
     with pytest.raises(error, match=match):
         bl.train(bl.MLP(seed=0), XOR_X, XOR_Y, epochs=2, print_fn=None, **kwargs)
+
+
+def test_sweep_takes_batch_size_and_weight_decay_as_axes_and_matches_train():
+    res = bl.sweep(XOR_X, XOR_Y, lr=[0.5, 1.0], seed=range(2), batch_size=[None, 7, 100], weight_decay=[0.0, 1e-3],
+                   epochs=200, workers=1)
+    assert len(res) == 2 * 2 * 3 * 2 and set(res.swept) == {"lr", "seed", "batch_size", "weight_decay"}
+    assert {s["batch_size"] for s in res.settings} == {None, 7}          # 100 >= 21 samples: the full batch
+    for k, s in enumerate(res.settings):
+        hist = bl.train(bl.MLP(seed=s["seed"]), XOR_X, XOR_Y, epochs=200, lr=s["lr"], batch_size=s["batch_size"],
+                        weight_decay=s["weight_decay"], print_fn=None)
+        assert np.allclose(res.loss[k], hist.loss, rtol=1e-10, atol=0), s
+        assert res.history(k).config["batch_size"] == s["batch_size"]
+    table = res.table(by=["batch_size", "weight_decay"])
+    assert table.splitlines()[0].split()[:2] == ["batch_size", "weight_decay"] and len(table.splitlines()) == 1 + 4
+    with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+        bl.sweep(XOR_X, XOR_Y, weight_decay=[0.0, -1.0], epochs=2)
