@@ -20,7 +20,9 @@ from .data import (
     load_test_set,
 )
 from .experiments.sweep import SweepResult, sweep
+from .features import FEATURES, add_features
 from .figures.graph import draw_graph, graph_nodes
+from .figures.network import plot_network
 from .figures.neurons import input_grid, neuron_outputs, plot_neuron_maps
 from .figures.plots import draw_network, plot_decision_boundary, plot_learning_curves, show_result
 from .metrics import accuracy, print_loss_log, print_predictions

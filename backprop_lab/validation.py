@@ -88,6 +88,18 @@ def check_learning_rate(lr, name: str = "lr") -> float:
     return lr
 
 
+def check_weight_decay(weight_decay, name: str = "weight_decay") -> float:
+    """Return the L2 weight decay λ as a float, raising unless it is a finite number >= 0 (0: none)."""
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, Real):
+        raise TypeError(f"{name} must be a number >= 0 such as 0.001 (0: no weight decay); got {weight_decay!r} "
+                        f"({type(weight_decay).__name__}).")
+    weight_decay = float(weight_decay)
+    if not math.isfinite(weight_decay) or weight_decay < 0:
+        raise ValueError(f"{name} must be a finite number >= 0 (typical values: 0.0001 to 0.01; 0 for none); "
+                         f"got {weight_decay}.")
+    return weight_decay
+
+
 def lookup(table: dict, name, what: str):
     """Look a lower-cased ``name`` up in ``table``; unknown names list the valid ones."""
     if not isinstance(name, str):

@@ -67,7 +67,8 @@ def test_setting_gives_the_canonical_value(name, value, canonical):
     ("noise", -0.1, ValueError, "noise is the standard deviation"),
     ("noise", 1.5, ValueError, "noise is the standard deviation"),
     ("noise", True, ValueError, "noise is the standard deviation"),
-    ("colour", "red", ValueError, "unknown setting 'colour'; valid names are: activation, dataset, epochs, hidden"),
+    ("colour", "red", ValueError,
+     "unknown setting 'colour'; valid names are: activation, batch_size, dataset, epochs, hidden"),
 ])
 def test_setting_refuses_bad_values_naming_the_setting(name, value, error, match):
     with pytest.raises(error, match=match):
@@ -75,7 +76,8 @@ def test_setting_refuses_bad_values_naming_the_setting(name, value, error, match
 
 
 def test_every_playground_setting_but_test_has_a_rule():
-    assert set(RULES) == set(DEFAULTS) - {"test"}
+    # batch_size and weight_decay are train/sweep settings the panel does not offer (yet)
+    assert set(RULES) - {"batch_size", "weight_decay"} == set(DEFAULTS) - {"test"}
     assert hidden_sizes((2,)) == (2,)
 
 

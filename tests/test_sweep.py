@@ -90,7 +90,7 @@ def test_a_data_set_name_is_the_same_as_its_arrays_and_lr_none_takes_the_default
 def _hand_made():
     """lr 0.1 and 1 × seeds 0, 1, 2, 3 epochs each, with known final values; one network diverged."""
     settings = [dict(hidden=(2, 2), activation="sigmoid", output_activation="sigmoid", optimizer="gd", loss="mse",
-                     lr=lr, seed=s) for lr in (0.1, 1.0) for s in (0, 1, 2)]
+                     lr=lr, seed=s, batch_size=None, weight_decay=0.0) for lr in (0.1, 1.0) for s in (0, 1, 2)]
     final_loss = np.array([0.2, 0.4, 0.6, 0.1, 0.3, np.nan])
     final_acc = np.array([0.5, 0.75, 1.0, 0.9, 1.0, np.nan])
     loss = np.tile([[0.9], [0.8], [0.0]], 6).T.copy()       # (6, 3) curves ending at final_loss
@@ -221,7 +221,7 @@ def test_bad_names_in_the_helpers_list_the_settings():
     res = _hand_made()
     for call in (lambda: res.summary(by="learning_rate"), lambda: res.plot_heatmap("lr", "lrs"),
                  lambda: res.select(speed=1)):
-        with pytest.raises(ValueError, match="valid names are: activation, hidden, loss, lr"):
+        with pytest.raises(ValueError, match="valid names are: activation, batch_size, hidden, loss, lr"):
             call()
     with pytest.raises(ValueError, match="two different settings"):
         res.plot_heatmap("lr", "lr")

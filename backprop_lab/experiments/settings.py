@@ -16,7 +16,7 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.layers import INITS
 from ..nn.losses import LOSSES
 from ..nn.optim import OPTIMIZERS, default_lr
-from ..validation import check_learning_rate, check_positive_int, lookup
+from ..validation import check_learning_rate, check_positive_int, check_weight_decay, lookup
 
 
 def hidden_sizes(h) -> tuple:
@@ -61,6 +61,8 @@ RULES = {
     "seed": lambda v: check_positive_int(v, "seed", minimum=0),
     "init": _init,
     "noise": noise_level,
+    "batch_size": lambda v: None if v is None else check_positive_int(v, "batch_size"),
+    "weight_decay": check_weight_decay,
 }
 
 

@@ -5,10 +5,11 @@
 >>> res.plot_heatmap("lr", "hidden")             # mean final accuracy over two swept settings
 >>> res.plot_curves(by="lr")                     # mean loss curve ± std over seeds, one line per lr
 
-Each of ``lr``, ``seed``, ``hidden``, ``activation``, ``output_activation``, ``optimizer`` and ``loss``
-takes one value or a list; the grid is their product, K networks ``MLP((d, *hidden, 1), ...)``:
-Linear → activation for each hidden layer, then Linear → output activation, for any input width d
-and any number of hidden layers. Networks that share hidden sizes, activations, optimizer and loss
+Each of ``lr``, ``seed``, ``hidden``, ``activation``, ``output_activation``, ``optimizer``, ``loss``,
+``batch_size`` and ``weight_decay`` takes one value or a list; the grid is their product, K networks
+``MLP((d, *hidden, 1), ...)``: Linear → activation for each hidden layer, then Linear → output
+activation, for any input width d and any number of hidden layers. Networks that share hidden sizes,
+activations, optimizer, loss, batch size and weight decay
 form one batch, trained with one set of NumPy calls per epoch: weights stacked as (K_b, in, out),
 e.g. ``(K_b, N, h1) @ (K_b, h1, h2)`` (the flat engine, ``engine.py``, has all the shapes); a large batch is split
 between worker threads, one per CPU up to 4 (NumPy releases the GIL inside array operations).
@@ -68,7 +69,8 @@ def _axis(name, value):
 
 
 def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid", output_activation="sigmoid",
-          optimizer="gd", loss="mse", epochs: int = 5000, init: str = "normal", workers=None) -> SweepResult:
+          optimizer="gd", loss="mse", batch_size=None, weight_decay=0.0, epochs: int = 5000, init: str = "normal",
+          workers=None) -> SweepResult:
     """Train one network per combination of the settings; return a ``SweepResult``.
 
     ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of
@@ -78,7 +80,9 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     an int h means (h, h); a list of them sweeps the shapes), ``activation`` and ``output_activation``
     ("sigmoid", "tanh", "relu", "none"), ``optimizer`` ("gd", "momentum", "adam"), ``loss`` ("mse",
     "bce"; a loss that does not fit an output activation in the grid, such as BCE without a sigmoid
-    output, is refused before training). ``epochs`` and ``init`` ("normal", "xavier") are shared.
+    output, is refused before training), ``batch_size`` (None: the full batch; else mini-batches as
+    ``train(batch_size=..., shuffle_seed=0)`` takes them) and ``weight_decay`` (L2 on the weights, as
+    ``train``). ``epochs`` and ``init`` ("normal", "xavier") are shared.
     ``workers`` threads share the networks (default: the usable CPUs, at most 4; 1 runs everything in
     the calling thread); the results do not depend on it.
     """
@@ -96,11 +100,13 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     check_binary_labels(y, "y")
     epochs = check_positive_int(epochs, "epochs")
     axes = {name: _axis(name, value) for name, value in zip(SETTINGS, (
-        hidden, activation, output_activation, optimizer, loss, lr, seed))}
+        hidden, activation, output_activation, optimizer, loss, lr, seed, batch_size, weight_decay))}
     for loss_name in axes["loss"]:
         LOSSES[loss_name]().check_target(y)
     settings = [dict(zip(SETTINGS, combo)) for combo in itertools.product(*axes.values())]
     for s in settings:          # every pair is refused before any network trains
+        if s["batch_size"] is not None and s["batch_size"] >= len(x):
+            s["batch_size"] = None                      # one batch of everything: the full batch, as train()
         s["output_activation"] = resolve_output_activation(s["activation"], s["output_activation"])
         check_loss_fits(s["loss"], s["output_activation"])
         s["lr"] = resolve_lr(s["optimizer"], s["lr"])
@@ -115,10 +121,11 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
                       swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
     workers = _workers(workers)
     groups = {}
+    batched = ("hidden", "activation", "output_activation", "optimizer", "loss", "batch_size", "weight_decay")
     for k, s in enumerate(settings):
-        groups.setdefault(tuple(s[n] for n in SETTINGS[:5]), []).append(k)
+        groups.setdefault(tuple(s[n] for n in batched), []).append(k)
     jobs = []
-    for (hid, act, out_act, opt, loss_name), index in groups.items():
+    for (hid, act, out_act, opt, loss_name, size, decay), index in groups.items():
         # A batch of networks is split between the worker threads (NumPy releases the GIL inside its
         # array operations, so two halves run on two cores); small batches are not worth splitting.
         parts = min(workers, max(1, len(index) // _MIN_PER_THREAD))
@@ -129,11 +136,12 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
             flat0 = [parameters_to_vector(res.initial_model(k).parameters()) for k in part]
             rule = get_optimizer(opt, 1.0)      # one per thread (it counts its steps); its lr is not used
             batch = engine.FlatNetworks(sizes, flat0, [settings[k]["lr"] for k in part], acts, rule)
-            jobs.append((batch, loss_fn, part))
+            jobs.append((batch, loss_fn, part, size, decay))
 
     def run(job):
-        batch, loss_fn, part = job
-        engine.run(batch, x, y, epochs, loss_fn, res.loss, res.accuracy, res.diverged_at, res.final_weights, part)
+        batch, loss_fn, part, size, decay = job
+        engine.run(batch, x, y, epochs, loss_fn, res.loss, res.accuracy, res.diverged_at, res.final_weights, part,
+                   batch_size=size, weight_decay=decay)
 
     if workers == 1 or len(jobs) == 1:
         for job in jobs:

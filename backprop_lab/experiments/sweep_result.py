@@ -17,7 +17,8 @@ from ..validation import lookup
 from .settings import setting
 
 #: The grid's axes, in the order of ``res.settings`` (seed varies fastest).
-SETTINGS = ("hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed")
+SETTINGS = ("hidden", "activation", "output_activation", "optimizer", "loss", "lr", "seed", "batch_size",
+            "weight_decay")
 _VALUES = {"accuracy": "final_accuracy", "loss": "final_loss", "diverged": "diverged"}
 
 
@@ -126,7 +127,7 @@ class SweepResult:
         return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
                        diverged_at=self.diverged_at[k], stuck=bool(self.stuck[k]),
                        config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"],
-                               "engine": "flat"})
+                               "engine": "flat", "batch_size": s["batch_size"], "weight_decay": s["weight_decay"]})
 
     def select(self, **where) -> np.ndarray:
         """Indices of the networks whose settings equal ``where``, e.g. ``res.select(lr=0.1)``."""

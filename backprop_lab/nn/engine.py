@@ -221,9 +221,11 @@ def state_dict(net) -> dict:
     return {name: v.copy() for name, v in zip(net.names, net.values)}
 
 
-def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index):
+def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index, batch_size=None,
+        weight_decay=0.0, shuffle_seed=0):
     """Train the K networks of ``batch`` for ``epochs`` epochs on (x, y) with ``loss_fn``, writing into
-    the caller's arrays.
+    the caller's arrays. ``batch_size``, ``weight_decay`` and ``shuffle_seed`` as in ``train``: all K
+    networks see the same shuffled batches, the ones ``train`` draws from that seed.
 
     ``index`` (K,): each network's row in ``loss`` / ``accuracy`` (n, epochs), its entry in the list
     ``diverged_at`` (n,) and in ``final`` (a list of flat weight rows). A network whose loss is not
@@ -232,6 +234,7 @@ def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index)
     """
     index = np.asarray(index)
     target, n = y > 0.5, len(y)
+    shuffles = None if batch_size is None else np.random.default_rng(shuffle_seed)
     with np.errstate(over="ignore", invalid="ignore"):                 # as in train()
         for epoch in range(1, epochs + 1):
             while True:
@@ -249,7 +252,23 @@ def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index)
                     return
             loss[index, epoch - 1] = value
             accuracy[index, epoch - 1] = ((pred > 0.5) == target).sum(axis=(1, 2)) / n
-            batch.backward(loss_fn.gradient(pred, y))
-            batch.step()
+            if shuffles is None:
+                batch.backward(loss_fn.gradient(pred, y))
+                _decay(batch, weight_decay)
+                batch.step()
+                continue
+            order = shuffles.permutation(n)
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                batch.backward(loss_fn.gradient(batch.forward(x[idx]), y[idx]))
+                _decay(batch, weight_decay)
+                batch.step()
     for j, k in enumerate(index):
         final[k] = batch.flat[j].copy()
+
+
+def _decay(batch, weight_decay):
+    """L2 weight decay: λW added to each weight gradient (not the biases') before the step, as ``train``."""
+    if weight_decay:
+        for W, (W_grad, _) in zip(batch.values[0::2], batch.grads):
+            W_grad += weight_decay * W

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..validation import check_binary_labels, check_memory, check_positive_int, check_xy
+from ..validation import check_binary_labels, check_memory, check_positive_int, check_seed, check_weight_decay, check_xy
 from . import engine as flat_engine
 from .losses import get_loss
 from .model import check_model
@@ -44,6 +44,11 @@ class History:
     message: str = ""
     config: dict = field(default_factory=dict)
     model: object = field(default=None, repr=False)
+    #: (epochs,) the L2 penalty ½λ Σ‖W‖² at each epoch, beside the data loss ``loss``; None without weight decay.
+    penalty: np.ndarray | None = None
+    #: (epochs, linear layers) the root-mean-square of each layer's weight gradient (the gradients the
+    #: updates of that epoch used, over all its batches); None unless ``train(record_gradients=True)``.
+    grad_rms: np.ndarray | None = None
 
     @property
     def epochs(self) -> int:
@@ -103,7 +108,8 @@ def divergence_message(epoch: int, loss_value: float, lr: float, unbounded_outpu
 
 def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", log_every=None,
           snapshot_every=None, progress: bool = False, on_divergence: str = "stop", print_fn=print,
-          engine: str = "auto") -> History:
+          engine: str = "auto", batch_size=None, weight_decay: float = 0.0, shuffle_seed: int = 0,
+          record_gradients: bool = False) -> History:
     """Train ``model`` on (x, y) with full-batch updates; return a ``History``.
 
     x: (N, n_inputs); y: (N, n_outputs) labels 0 or 1, as many columns as the model has outputs (an
@@ -125,6 +131,15 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     named too: ``History.stuck`` and a message through ``print_fn``, saying why (saturated sigmoids
     at a large lr, typically) and what to try.
     ``progress=True`` shows a tqdm progress bar (the notebook widget form in Jupyter).
+
+    ``batch_size`` (default None: the full batch, as in the lab): each epoch shuffles the samples
+    (``shuffle_seed``: the same call gives the same numbers) and takes one step per batch of that
+    many samples (the last batch may be smaller); ``batch_size=1`` is per-sample SGD, and a
+    ``batch_size`` of ``len(x)`` or more is the full batch, bit for bit. ``History.loss`` and
+    ``accuracy`` stay per epoch, on the whole training set, measured before the epoch's steps.
+    ``weight_decay`` λ adds the L2 penalty ½λ‖W‖² on the weights (not the biases): λW joins each
+    weight's gradient before the step, so GD does W ← W - η(∂L/∂W + λW); ``History.penalty`` records
+    the penalty, apart from the data loss. ``record_gradients=True`` fills ``History.grad_rms``.
     """
     print_fn = print_fn if print_fn is not None else (lambda *args: None)  # None: silent
     check_model(model)
@@ -141,6 +156,12 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     if on_divergence not in ("stop", "raise"):
         raise ValueError(f"on_divergence must be 'stop' or 'raise'; got {on_divergence!r}.")
     log_every = None if log_every is None else check_positive_int(log_every, "log_every")
+    n = len(y)
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
+        batch_size = None if batch_size >= n else batch_size            # one batch: the full batch, unshuffled
+    weight_decay = check_weight_decay(weight_decay)
+    shuffle_seed = check_seed(shuffle_seed, "shuffle_seed")
     every = max(1, epochs // 50) if snapshot_every is None else check_positive_int(snapshot_every, "snapshot_every")
     n_params = sum(p.value.size for p in model.parameters())       # history: loss, accuracy, snapshots
     check_memory(8 * (2 * epochs + (epochs // every + 2) * n_params), f"train(epochs={epochs})",
@@ -153,23 +174,32 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                          f"(or 'auto', which picks 'flat' only where it computes the same thing).")
     ran = "layers" if engine == "layers" or why_not else "flat"
 
-    n = len(y)
     target = y > 0.5
     losses = np.full(epochs, np.nan)
     accs = np.full(epochs, np.nan)
     snap_epochs, snaps = [0], [model.state_dict()]
     hist = History(losses, accs, snap_epochs, snaps, model=model,
                    config={"epochs": epochs, "lr": opt.lr, "optimizer": opt.name, "loss": loss_fn.name,
-                           "optimizer_repr": repr(opt), "engine": ran})
+                           "optimizer_repr": repr(opt), "engine": ran, "batch_size": batch_size,
+                           "weight_decay": weight_decay})
+    penalty = hist.penalty = np.full(epochs, np.nan) if weight_decay else None
+    rms = hist.grad_rms = np.full((epochs, n_linear(model)), np.nan) if record_gradients else None
+    batches = None if batch_size is None else np.random.default_rng(shuffle_seed)
     width = len(str(epochs))
     bar = _progress_bar(epochs) if progress else None
     # ``net`` walks the model's layers, or (engine "flat") runs the same formulas in the same order
     # on one flat parameter vector (``engine.one_network``: the same numbers, faster).
     runner = flat_engine.one_network(model, opt) if ran == "flat" else _layer_loop(model, opt)
     with runner as net, np.errstate(over="ignore", invalid="ignore"):
+        weights = weight_pairs(net, model, ran)
         for epoch in range(1, epochs + 1):
             pred = net.forward(x)
-            value, grad = loss_fn.value_and_grad(pred, y)
+            if batches is None:
+                value, grad = loss_fn.value_and_grad(pred, y)
+            else:
+                value = loss_fn.value(pred, y)           # the whole set, before this epoch's steps
+            if penalty is not None:
+                penalty[epoch - 1] = 0.5 * weight_decay * sum(float(np.vdot(W, W)) for W, _ in weights)
             if not math.isfinite(value):
                 hist.diverged_at = epoch
                 hist.loss, hist.accuracy = losses[:epoch - 1], accs[:epoch - 1]
@@ -183,8 +213,21 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                 return hist
             losses[epoch - 1] = value
             accs[epoch - 1] = np.count_nonzero((pred > 0.5) == target) / n
-            net.backward(grad)
-            net.step()                          # layers: opt.step(model.parameters()) after this backward
+            if batches is None:
+                net.backward(grad)
+                _decay_and_record(weights, weight_decay, rms, epoch, steps=1, first=True)
+                net.step()                      # layers: opt.step(model.parameters()) after this backward
+            else:
+                order = batches.permutation(n)
+                for start in range(0, n, batch_size):
+                    idx = order[start:start + batch_size]
+                    _, grad = loss_fn.value_and_grad(net.forward(x[idx]), y[idx])
+                    net.backward(grad)
+                    _decay_and_record(weights, weight_decay, rms, epoch, steps=-(-n // batch_size),
+                                      first=start == 0)
+                    net.step()
+                if rms is not None:
+                    rms[epoch - 1] = np.sqrt(rms[epoch - 1])
             if epoch % every == 0 or epoch == epochs:
                 snap_epochs.append(epoch)
                 snaps.append(flat_engine.state_dict(net) if ran == "flat" else model.state_dict())
@@ -201,6 +244,44 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                                      large_lr=opt.lr >= 10 * (DEFAULT_LR.get(opt.name) or np.inf))
         print_fn(hist.message)
     return hist
+
+
+def n_linear(model) -> int:
+    """How many weight matrices ``model`` has (the columns of ``History.grad_rms``)."""
+    return sum(1 for p in model.parameters() if p.name.endswith("weight"))
+
+
+def weight_pairs(net, model, ran: str) -> list:
+    """[(W, its gradient array), ...] per weight matrix, the arrays the step reads: the flat engine's
+    views, or the model's own weights and the gradient arrays its ``backward`` refills in place."""
+    if ran == "flat":
+        return [(W, W_grad) for W, (W_grad, _) in zip(net.values[0::2], net.grads)]
+    return _LayerWeights(model)
+
+
+class _LayerWeights:
+    """The layer loop's (W, W_grad) pairs, read afresh at each use: a layer's backward may give it new
+    gradient arrays."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __iter__(self):
+        return iter([(p.value, p.grad) for p in self.model.parameters() if p.name.endswith("weight")])
+
+
+def _decay_and_record(weights, weight_decay, rms, epoch, steps, first):
+    """Add λW to each weight's gradient (L2 weight decay), and add this step's share of the mean square
+    of each weight gradient to ``rms[epoch - 1]`` (the caller takes the root after the last batch; with
+    one step per epoch, ``steps=1``, the root is taken here)."""
+    for j, (W, W_grad) in enumerate(weights):
+        if weight_decay:
+            W_grad += weight_decay * W
+        if rms is not None:
+            mean_square = float(np.vdot(W_grad, W_grad)) / W_grad.size / steps
+            rms[epoch - 1, j] = mean_square if first else rms[epoch - 1, j] + mean_square
+    if rms is not None and steps == 1:
+        rms[epoch - 1] = np.sqrt(rms[epoch - 1])
 
 
 class _LayerLoop:
