@@ -101,6 +101,10 @@ def row(name, value, unit, ratio, target, met):
     print(f"{name:<52} {value:>9.1f} {unit:<16} {ratio_s:>7}   {target:<22} {met_s}".rstrip())
 
 
+#: Epochs of the per-sample SGD rows (each epoch is 100 optimizer steps).
+SGD_EPOCHS = 40
+
+
 def bench(repeat, ref_epochs, sweep_epochs):
     x, y = bl.generate_linear(100, seed=0)
     xor_x, xor_y = bl.generate_xor_easy()
@@ -122,6 +126,11 @@ def bench(repeat, ref_epochs, sweep_epochs):
         "sweep": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs),
         "sweep1": lambda: bl.sweep(x, y, lr=lrs, seed=range(8), hidden=SIZES[1:3], epochs=sweep_epochs,
                                    workers=1),
+        # per-sample SGD (issue 22): 100 samples, one step each, per epoch
+        "ref sgd": lambda: seed_reference.train_reference_per_sample(
+            seed_reference.Network(SIZES, learning_rate=0.1, optimizer="GD", seed=0), x, y, SGD_EPOCHS),
+        "train sgd": lambda: bl.train(bl.MLP(SIZES, seed=0), x, y, epochs=SGD_EPOCHS, lr=0.1, batch_size=1,
+                                      print_fn=None),
     }
     floors = []
     cases["floor"] = lambda: floors.append(numpy_floor.floor_us(calls, n_nets))
@@ -144,6 +153,10 @@ def bench(repeat, ref_epochs, sweep_epochs):
     train_us = t["train"] / ref_epochs * 1e6
     row("train(), one 2-10-10-1 sigmoid network, GD", train_us, "µs/epoch", ref_us / train_us,
         "≥ 1.1× reference", ref_us / train_us >= 1.1)
+    ref_sgd_us, sgd_us = (t[k] / SGD_EPOCHS * 1e6 for k in ("ref sgd", "train sgd"))
+    row("seed-style per-sample SGD loop (100 steps/epoch)", ref_sgd_us, "µs/epoch", 1.0, "(baseline)", None)
+    row("train(batch_size=1), the same 100 steps/epoch", sgd_us, "µs/epoch", ref_sgd_us / sgd_us,
+        "≤ 1.5× its time", sgd_us <= 1.5 * ref_sgd_us)
     workers = importlib.import_module("backprop_lab.experiments.sweep")._workers(None)   # (bl.sweep is the function)
     # sweep()'s own targets are against the code before issue 19 (compare_commits.py): here the ratio
     # column is only its throughput against the reference.

@@ -84,3 +84,16 @@ def train_reference(net, x, y, epochs):
         net.backward()
         net.update()
     return loss
+
+
+def train_reference_per_sample(net, x, y, epochs, seed=0):
+    """The per-sample SGD loop a student writes first: each epoch visits the samples in a shuffled
+    order and updates after every one; returns the last sample's loss."""
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for i in rng.permutation(len(x)):
+            pred = net.forward(x[i:i + 1])
+            loss = net.loss.forward(pred, y[i:i + 1])
+            net.backward()
+            net.update()
+    return loss
