@@ -162,3 +162,16 @@ def test_sweep_takes_batch_size_and_weight_decay_as_axes_and_matches_train():
     assert table.splitlines()[0].split()[:2] == ["batch_size", "weight_decay"] and len(table.splitlines()) == 1 + 4
     with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
         bl.sweep(XOR_X, XOR_Y, weight_decay=[0.0, -1.0], epochs=2)
+
+
+def test_sweep_records_each_networks_gradient_rms_as_train_does():
+    res = bl.sweep(XOR_X, XOR_Y, activation=["sigmoid", "relu"], hidden=[(6, 6, 6), (6,)], seed=range(2), lr=0.1,
+                   batch_size=[None, 7], epochs=30, record_gradients=True, workers=1)
+    assert res.grad_rms.shape == (len(res), 30, 4)
+    for k, s in enumerate(res.settings):
+        hist = bl.train(bl.MLP((2, *s["hidden"], 1), activation=s["activation"], seed=s["seed"]), XOR_X, XOR_Y,
+                        epochs=30, lr=0.1, batch_size=s["batch_size"], record_gradients=True, print_fn=None)
+        assert np.allclose(res.history(k).grad_rms, hist.grad_rms, rtol=1e-8, atol=0), s
+        if len(s["hidden"]) == 1:
+            assert np.isnan(res.grad_rms[k, :, 2:]).all()        # two weight matrices: the rest padded
+    assert bl.sweep(XOR_X, XOR_Y, epochs=3).grad_rms is None

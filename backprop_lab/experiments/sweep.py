@@ -70,7 +70,7 @@ def _axis(name, value):
 
 def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid", output_activation="sigmoid",
           optimizer="gd", loss="mse", batch_size=None, weight_decay=0.0, epochs: int = 5000, init: str = "normal",
-          workers=None) -> SweepResult:
+          workers=None, record_gradients: bool = False) -> SweepResult:
     """Train one network per combination of the settings; return a ``SweepResult``.
 
     ``data``: a data set name ("linear", "xor", "circles", "spiral"; ``load_dataset(name)``), or x of
@@ -84,7 +84,9 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     ``train(batch_size=..., shuffle_seed=0)`` takes them) and ``weight_decay`` (L2 on the weights, as
     ``train``). ``epochs`` and ``init`` ("normal", "xavier") are shared.
     ``workers`` threads share the networks (default: the usable CPUs, at most 4; 1 runs everything in
-    the calling thread); the results do not depend on it.
+    the calling thread); the results do not depend on it. ``record_gradients=True`` fills
+    ``res.grad_rms`` (K, epochs, hidden layers + 1), each network's ``History.grad_rms`` (networks with
+    fewer layers padded with NaN).
     """
     if isinstance(data, str):
         if y is not None:
@@ -119,6 +121,8 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
     res = SweepResult(settings, np.full((K, epochs), np.nan), np.full((K, epochs), np.nan),
                       [None] * K, [None] * K, x, y, init,
                       swept=tuple(n for n in SETTINGS if len(axes[n]) > 1))
+    if record_gradients:
+        res.grad_rms = np.full((K, epochs, 1 + max(len(h) for h in axes["hidden"])), np.nan)
     workers = _workers(workers)
     groups = {}
     batched = ("hidden", "activation", "output_activation", "optimizer", "loss", "batch_size", "weight_decay")
@@ -136,12 +140,13 @@ def sweep(data, y=None, *, lr=None, seed=0, hidden=(10, 10), activation="sigmoid
             flat0 = [parameters_to_vector(res.initial_model(k).parameters()) for k in part]
             rule = get_optimizer(opt, 1.0)      # one per thread (it counts its steps); its lr is not used
             batch = engine.FlatNetworks(sizes, flat0, [settings[k]["lr"] for k in part], acts, rule)
-            jobs.append((batch, loss_fn, part, size, decay))
+            jobs.append((batch, loss_fn, part, size, decay, len(hid) + 1))
 
     def run(job):
-        batch, loss_fn, part, size, decay = job
+        batch, loss_fn, part, size, decay, layers = job
+        rms = None if res.grad_rms is None else res.grad_rms[:, :, :layers]
         engine.run(batch, x, y, epochs, loss_fn, res.loss, res.accuracy, res.diverged_at, res.final_weights, part,
-                   batch_size=size, weight_decay=decay)
+                   batch_size=size, weight_decay=decay, grad_rms=rms)
 
     if workers == 1 or len(jobs) == 1:
         for job in jobs:

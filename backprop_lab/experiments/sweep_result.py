@@ -69,6 +69,8 @@ class SweepResult:
         #: K flat weight vectors (P,), laid out as ``parameters_to_vector``: network k's final weights
         self.final_weights = final_weights
         self.x, self.y, self.init, self.swept = x, y, init, swept
+        #: (K, epochs, layers) weight-gradient RMS per network, epoch and layer (``sweep(record_gradients=True)``)
+        self.grad_rms = None
 
     def __len__(self):
         return len(self.settings)
@@ -124,7 +126,8 @@ class SweepResult:
     def history(self, k: int) -> History:
         """Network k's curves as a ``History`` (for ``plot_learning_curves``); no snapshots."""
         n, s = self._recorded(k), self.settings[k]
-        return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(),
+        rms = None if self.grad_rms is None else self.grad_rms[k, :n, :len(s["hidden"]) + 1].copy()
+        return History(self.loss[k, :n].copy(), self.accuracy[k, :n].copy(), grad_rms=rms,
                        diverged_at=self.diverged_at[k], stuck=bool(self.stuck[k]),
                        config={"epochs": self.epochs, "lr": s["lr"], "optimizer": s["optimizer"], "loss": s["loss"],
                                "engine": "flat", "batch_size": s["batch_size"], "weight_decay": s["weight_decay"]})

@@ -222,10 +222,12 @@ def state_dict(net) -> dict:
 
 
 def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index, batch_size=None,
-        weight_decay=0.0, shuffle_seed=0):
+        weight_decay=0.0, shuffle_seed=0, grad_rms=None):
     """Train the K networks of ``batch`` for ``epochs`` epochs on (x, y) with ``loss_fn``, writing into
     the caller's arrays. ``batch_size``, ``weight_decay`` and ``shuffle_seed`` as in ``train``: all K
-    networks see the same shuffled batches, the ones ``train`` draws from that seed.
+    networks see the same shuffled batches, the ones ``train`` draws from that seed. ``grad_rms``
+    (n, epochs, layers), if given, gets each network's weight-gradient RMS per layer and epoch, as
+    ``History.grad_rms``.
 
     ``index`` (K,): each network's row in ``loss`` / ``accuracy`` (n, epochs), its entry in the list
     ``diverged_at`` (n,) and in ``final`` (a list of flat weight rows). A network whose loss is not
@@ -255,14 +257,22 @@ def run(batch, x, y, epochs, loss_fn, loss, accuracy, diverged_at, final, index,
             if shuffles is None:
                 batch.backward(loss_fn.gradient(pred, y))
                 _decay(batch, weight_decay)
+                if grad_rms is not None:
+                    grad_rms[index, epoch - 1] = np.sqrt(_mean_squares(batch))
                 batch.step()
                 continue
             order = shuffles.permutation(n)
+            steps = -(-n // batch_size)
+            squares = 0.0
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 batch.backward(loss_fn.gradient(batch.forward(x[idx]), y[idx]))
                 _decay(batch, weight_decay)
+                if grad_rms is not None:
+                    squares = squares + _mean_squares(batch) / steps
                 batch.step()
+            if grad_rms is not None:
+                grad_rms[index, epoch - 1] = np.sqrt(squares)
     for j, k in enumerate(index):
         final[k] = batch.flat[j].copy()
 
@@ -272,3 +282,10 @@ def _decay(batch, weight_decay):
     if weight_decay:
         for W, (W_grad, _) in zip(batch.values[0::2], batch.grads):
             W_grad += weight_decay * W
+
+
+def _mean_squares(batch):
+    """(K, layers): the mean square of each network's weight gradient, layer by layer."""
+    axes = tuple(range(len(batch.lead), len(batch.lead) + 2))          # the (in, out) axes of each W_grad
+    squares = [np.mean(W_grad ** 2, axis=axes) for W_grad, _ in batch.grads]
+    return np.stack(squares, axis=-1).reshape(-1, len(batch.grads))
