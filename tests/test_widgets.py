@@ -593,3 +593,11 @@ def test_the_panel_has_a_fixed_layout():
     assert hidden.layout.display == "contents"           # its sliders are cells of the grid
     assert panel.image.layout.max_width and panel.image.layout.height == "auto"
     assert panel.replay.layout.max_width == "560px" and panel.replay.layout.width == "auto"
+
+
+def test_the_epochs_slider_lands_on_round_hundreds():
+    from backprop_lab.playground.controls import make_control
+
+    slider = make_control("epochs", 1500)
+    assert slider.step == 100 and slider.min == 100 and (slider.value - slider.min) % slider.step == 0
+    assert all((v - slider.min) % slider.step == 0 for v in (1500, 2000, 5000, 10000))
