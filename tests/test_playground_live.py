@@ -212,21 +212,26 @@ def test_pause_stops_training_and_play_resumes_to_exactly_the_plain_run():
     assert not panel.playing and panel.play_button.description == "Play"
     assert "bl-running" not in panel.widget._dom_classes
     paused_at = run.epoch
-    assert 0 < paused_at < run.epochs and paused_at % run.every == 0   # whole snapshot intervals
+    assert 0 < paused_at < 4000 and paused_at % run.every == 0          # whole snapshot intervals
+    # Play (the button) trains on until Pause; paused, the run is train(..., epochs=paused_at) exactly
+    assert run.epochs == paused_at and f"epochs={paused_at}" in panel.code_text
     weights = panel.model.state_dict()
     time.sleep(0.3)                                   # (nothing may happen meanwhile)
     assert run.epoch == paused_at
     _assert_same_weights(panel.model.state_dict(), weights)
     # the paused state is drawn as a final PNG, the replay slider usable up to it
     assert panel.image.format == "png" and panel.image.value[:8] == PNG
-    assert panel.status.value.startswith(f"Paused at epoch {paused_at}/{run.epochs} · ")
+    assert f"{paused_at} epochs" in panel.status.value
     assert panel.replay.max == paused_at and not panel.replay.disabled
     _assert_same_weights(weights, _plain(hidden=(4,), epochs=paused_at, lr=1.0).model.state_dict())
-    panel.play_button.click()                         # Play again: resumes the same run
+    panel.play_button.click()                         # Play again: resumes the same run, and goes on
     assert panel.live is run
-    assert panel.wait()
-    assert run.done and panel.play_button.description == "Play"
-    _assert_same_run(panel, _plain(hidden=(4,), epochs=4000, lr=1.0))
+    _wait_until(lambda: run.epoch > paused_at + 2 * run.every)
+    panel.play_button.click()                         # Pause
+    assert not panel.playing and panel.play_button.description == "Play"
+    plain = _plain(hidden=(4,), epochs=run.epoch, lr=1.0)
+    assert np.array_equal(panel.history.loss, plain.loss)
+    _assert_same_weights(panel.model.state_dict(), plain.model.state_dict())
 
 
 def test_step_after_a_diverged_run_says_so_next_to_the_divergence_message():
@@ -280,17 +285,59 @@ def test_pause_draws_no_frame_after_it_is_acknowledged_and_the_worker_stops(trac
 def test_a_pause_click_that_arrives_after_the_run_ended_is_not_taken_as_play(trace):
     """Issue 23: a click on Pause near the end of a run restarted it. The Play/Pause toggle's value
     travels with the click: the browser showing Pause sends False; if the run has ended meanwhile the
-    kernel's value is already False, so nothing happens. A click on Play (True) starts a run."""
-    panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=EPOCHS)
+    kernel's value is already False, so nothing happens. A click on Play (True) starts a run. (Play
+    trains on until Pause, so here the run ends by itself by diverging: no activation, lr 1.)"""
+    panel = playground(controls=("lr",), activation="none", dataset="linear", lr=1.0, epochs=EPOCHS)
     panel.play_button.value = True                   # Play, as the browser sends it
     assert panel.wait()
     run, runs = panel.live, len([e for e in trace if e[0] == "run"])
-    assert run.done and panel.play_button.value is False and panel.play_button.description == "Play"
+    assert run.done and run.diverged_at is not None
+    assert panel.play_button.value is False and panel.play_button.description == "Play"
     panel.play_button.value = False                  # the late "Pause" click of a browser still showing Pause
     assert panel.live is run and not panel.playing and len([e for e in trace if e[0] == "run"]) == runs
-    panel.play_button.value = True                   # a click on Play: the run again, from epoch 0
+    panel.play_button.value = True                   # a click on Play after a diverged run: a new run, from epoch 0
     assert panel.live is not run
     assert panel.wait()
+
+
+def test_play_trains_on_past_the_epochs_setting_until_pause():
+    """Issue 22: like TensorFlow Playground, Play goes on past the epochs setting until Pause; the run
+    paused is then exactly train(..., epochs=<the epoch reached>), and the call shown says so."""
+    panel = playground(controls=("lr", "seed"), hidden=(4,), lr=1.0, epochs=200)    # trained to 200 at build
+    first = panel.live
+    assert first.done and first.epoch == 200
+    panel.play_button.value = True                   # Play on a finished run: it carries on
+    _wait_until(lambda: first.epoch >= 600)
+    assert panel.live is first and panel.playing
+    panel.play_button.value = False                  # Pause
+    assert not panel.playing
+    reached = first.epoch
+    assert reached >= 600 and first.epochs == reached and first.done
+    assert f"epochs={reached}" in panel.code_text and f"{reached} epochs" in panel.status.value
+    again = bl.train(bl.MLP((2, 4, 1), seed=0), *bl.load_dataset("xor", seed=0), epochs=reached, lr=1.0,
+                     print_fn=None)
+    assert np.array_equal(panel.history.loss, again.loss)
+    _assert_same_weights(panel.model.state_dict(), again.model.state_dict())
+
+
+def test_a_slider_moved_while_playing_on_restarts_and_keeps_playing():
+    panel = playground(controls=("lr", "seed"), hidden=(4,), lr=1.0, epochs=200)
+    panel.play_button.value = True
+    _wait_until(lambda: panel.live.epoch > 200)
+    panel.controls["seed"].value = 1                 # a control change while playing on
+    run = panel.live
+    assert run.settings["seed"] == 1 and panel.playing
+    _wait_until(lambda: run.epoch > 200)             # the new run, too, goes on past the setting
+    assert panel.playing and panel.live is run
+    panel.pause()
+    assert run.epochs == run.epoch
+
+
+def test_releasing_a_slider_when_not_playing_trains_to_the_setting_and_stops():
+    panel = playground(controls=("lr",), hidden=(4,), lr=1.0, epochs=200)
+    panel.controls["lr"].value = 0.5
+    assert panel.wait()
+    assert panel.live.epoch == 200 and panel.live.epochs == 200 and not panel.playing
 
 
 def test_play_and_pause_keep_their_width_and_every_button_its_place():

@@ -10,6 +10,7 @@ picture. The live behaviour (cancel, pause/step/reset, neuron maps, held-out poi
 any depth) is in test_playground_live.py.
 """
 import io
+import time
 
 import ipywidgets as widgets
 import matplotlib
@@ -244,22 +245,33 @@ def test_the_replayed_image_is_the_snapshot_model():
     assert panel.image.format == "png" and panel.image.value == expected
 
 
-def test_the_play_button_after_a_finished_run_trains_it_again(runs):
-    panel = playground(controls=("lr",), epochs=EPOCHS)
-    first = panel.history
+def _carry_on_and_pause(panel, past):
+    """Click Play, wait until the run is ``past`` epochs further than its setting, click Pause."""
+    run, start = panel.live, panel.live.epoch
     panel.play_button.click()
-    assert panel.wait()
-    assert len(runs) == 2 and panel.live is runs[1] and panel.live.done
-    _assert_same_run(panel, first)                    # the same settings: the same run again
-    assert panel.play_button.description == "Play"
+    deadline = time.monotonic() + 60
+    while run.epoch < start + past and time.monotonic() < deadline:
+        time.sleep(0.01)
+    panel.play_button.click()
+    assert not panel.playing and panel.play_button.description == "Play"
+    return run
 
 
-def test_a_panel_without_controls_still_retrains_on_the_button(runs):
+def test_the_play_button_after_a_finished_run_trains_it_on(runs):
+    """Issue 22: Play trains on past the epochs setting until Pause (TensorFlow Playground's Play)."""
+    panel = playground(controls=("lr",), epochs=EPOCHS)
+    first = panel.live
+    run = _carry_on_and_pause(panel, 3 * first.every)
+    assert len(runs) == 1 and run is first and run.epoch >= EPOCHS + 3 * run.every and run.epochs == run.epoch
+    plain = bl.train(bl.MLP(seed=0), *bl.load_dataset("xor", seed=0), epochs=run.epoch, print_fn=None)
+    assert np.array_equal(panel.history.loss, plain.loss)
+
+
+def test_a_panel_without_controls_still_trains_on_the_button(runs):
     panel = playground(controls=(), epochs=EPOCHS)
     assert panel.controls == {}
-    panel.play_button.click()
-    assert panel.wait()
-    assert len(runs) == 2 and panel.live.done
+    run = _carry_on_and_pause(panel, panel.live.every)
+    assert len(runs) == 1 and run.epoch > EPOCHS
 
 
 def test_divergence_shows_the_packages_message_and_no_exception():

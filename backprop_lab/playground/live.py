@@ -58,6 +58,25 @@ class LiveRun:
     def done(self) -> bool:
         return self.epoch >= self.epochs or self.diverged_at is not None
 
+    def extend(self, n: int):
+        """Plan ``n`` more epochs (Play trains on past the epochs setting, as TensorFlow Playground
+        does): the arrays grow, and ``settings["epochs"]`` follows, so the call shown is this run's."""
+        n = int(n)
+        self.loss = np.concatenate([self.loss, np.full(n, np.nan)])
+        self.accuracy = np.concatenate([self.accuracy, np.full(n, np.nan)])
+        self.epochs += n
+        if self.settings is not None:
+            self.settings = {**self.settings, "epochs": self.epochs}
+
+    def end_here(self):
+        """End the run at the epoch reached (after Play trained past the setting and was paused): then
+        it is exactly ``train(..., epochs=self.epoch)``, and the call shown says so."""
+        if self.diverged_at is None and self.epoch < self.epochs:
+            self.loss, self.accuracy = self.loss[:self.epoch].copy(), self.accuracy[:self.epoch].copy()
+            self.epochs = self.epoch
+            if self.settings is not None:
+                self.settings = {**self.settings, "epochs": self.epochs}
+
     def advance(self, n: int) -> int:
         """Train up to ``n`` more epochs (whole multiples of ``every`` keep the snapshots on the plain
         run's epochs); returns the number trained."""
@@ -120,22 +139,33 @@ class Player:
     raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
 
-    def __init__(self, on_frame, *, chunk_seconds: float = 0.15, first_chunk: int | None = None, on_error=None):
+    #: Playing on past the epochs setting (``play(run, on=True)``) adds this many snapshot intervals at a
+    #: time, up to ``MAX_EPOCHS`` epochs in all (then it stops, as if paused).
+    EXTEND_INTERVALS = 10
+    MAX_EPOCHS = 1_000_000
+
+    def __init__(self, on_frame, *, chunk_seconds: float = 0.15, first_chunk: int | None = None, on_error=None,
+                 on_seconds: float = 0.08):
         self.on_frame = on_frame
         self.on_error = on_error
         self.chunk_seconds = chunk_seconds
+        self.on_seconds = on_seconds
         self.first_chunk = first_chunk
         self._thread = None
         self._cancel = threading.Event()
         self.error = None
+        self.on = False
 
     @property
     def playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def play(self, run):
+    def play(self, run, on: bool = False):
+        """Play ``run``: to its last epoch, or with ``on`` on past it until ``stop()`` (chunks of about
+        ``on_seconds`` then, so frames come at about ten a second)."""
         self.stop()
         self.error = None
+        self.on = on
         self._cancel = cancel = threading.Event()
         self._thread = threading.Thread(target=self._work, args=(run, cancel), daemon=True,
                                         name="backprop_lab playground")
@@ -156,8 +186,13 @@ class Player:
 
     def _work(self, run, cancel):
         chunk = self.first_chunk or run.every
+        seconds_per_chunk = self.on_seconds if self.on else self.chunk_seconds
         try:
-            while not run.done and not cancel.is_set():
+            while not cancel.is_set():
+                if run.done:
+                    if not self.on or run.diverged_at is not None or run.epochs >= self.MAX_EPOCHS:
+                        break
+                    run.extend(self.EXTEND_INTERVALS * run.every)
                 t0 = time.perf_counter()
                 trained = 0
                 # A chunk in pieces of one snapshot interval, the cancel flag checked between them, so
@@ -167,10 +202,11 @@ class Player:
                 seconds = time.perf_counter() - t0
                 if cancel.is_set():
                     return
-                self.on_frame(run, run.done)
+                self.on_frame(run, run.done and not (self.on and run.diverged_at is None
+                                                     and run.epochs < self.MAX_EPOCHS))
                 # The next chunk: about chunk_seconds of training, in whole snapshot intervals.
                 per_epoch = seconds / max(trained, 1)
-                chunk = max(run.every, int(self.chunk_seconds / max(per_epoch, 1e-7)) // run.every * run.every)
+                chunk = max(run.every, int(seconds_per_chunk / max(per_epoch, 1e-7)) // run.every * run.every)
         except Exception as exc:  # reported by the panel; a worker must not die silently
             self.error = exc
             if self.on_error is not None:

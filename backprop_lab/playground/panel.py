@@ -59,7 +59,7 @@ class Playground:
         self._player = Player(self._on_frame, on_error=self._on_error)
         self.view = PanelView({n: initial[n] for n in names}, neuron_maps=neuron_maps, resolution=resolution,
                               on_change=self._changed,
-                              on_play=lambda playing: self.play() if playing else self.pause(),
+                              on_play=lambda playing: self.play(on=True) if playing else self.pause(),
                               on_step=self.step, on_reset=self.reset, on_replay=self.show_epoch,
                               on_neurons=lambda: self._guarded(self.view.draw_neurons))
         if autorun:
@@ -158,20 +158,31 @@ class Playground:
         self._guarded(self._draw, run, True)
         return self.history
 
-    def play(self, restart: bool = False, **changes):
-        """Play in the worker thread: the paused run from where it stopped, or (after a finished run,
-        with ``changes`` or ``restart``) a new run from epoch 0. Returns at once."""
-        if changes or restart or self.live is None or self.live.done:
+    def play(self, restart: bool = False, on: bool = False, **changes):
+        """Play in the worker thread: the paused run from where it stopped, or (with ``changes`` or
+        ``restart``, or after a finished run) a new run from epoch 0. Returns at once.
+
+        ``on=True`` (the Play button) trains on past the epochs setting until ``pause()``, as TensorFlow
+        Playground does, and then a finished run goes on from its last epoch; frames come at about ten
+        a second."""
+        finished = self.live is not None and self.live.done
+        carry_on = on and finished and self.live.diverged_at is None and not (changes or restart)
+        if changes or restart or self.live is None or (finished and not carry_on):
             self._player.stop()
             if self._guarded(self._new_run, changes) is None:
                 return
         self.view.show_playing(True)               # first: a short run may end (and say Play) at once
-        self._player.play(self.live)
+        self._player.play(self.live, on=on)
 
     def pause(self):
-        """Stop the worker after its chunk; the run stays where it is (Play resumes it)."""
+        """Stop the worker after its chunk; the run stays where it is (Play resumes it). A run that Play
+        carried on (``play(on=True)``) ends at the epoch reached: it is then ``train(..., epochs=...)``
+        with that many epochs, and the call shown under the panel says so."""
+        carried_on = self._player.on
         self._player.stop()
         if self.live is not None:
+            if carried_on:
+                self.live.end_here()
             self._guarded(self._draw, self.live, True)
 
     def step(self):
@@ -209,9 +220,10 @@ class Playground:
         return self._guarded(self.view.show_snapshot, epoch)
 
     def _changed(self, name: str):
-        """A person changed the control ``name``: a new run at once; a note if the control is at an
-        end of its range, where the browser puts a value typed beyond it."""
-        self.play(restart=True)
+        """A person changed the control ``name``: a new run at once (still playing on if Play was on,
+        else to the epochs setting); a note if the control is at an end of its range, where the
+        browser puts a value typed beyond it."""
+        self.play(restart=True, on=self.playing and self._player.on)
         note = range_note(name, self.controls[name])
         if note and self.last_error is None:
             self.view.show_note(note)
@@ -229,9 +241,10 @@ class Playground:
             self.view.show_playing(False)
 
     def _draw(self, run, final: bool):
-        # A PNG for the finished run, or for one stopped (paused, stepped); JPEG frames while playing.
-        stopped = final and not self._player.playing
-        self.view.draw(run, stopped or run.done)
+        # A PNG for the finished run, or for one stopped (paused, stepped); JPEG frames while playing,
+        # also when a run Play carries on reaches its planned end for a moment (it goes on).
+        stopped = final and (not self._player.playing or run.done)
+        self.view.draw(run, stopped or (run.done and not self._player.on))
 
     def _guarded(self, fn, *args):
         try:

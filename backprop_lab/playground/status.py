@@ -12,7 +12,7 @@ from .images import colour_table
 from .panel_settings import YOUR_DATA, format_call, plain_number
 
 FINISHED_NOTE = ("This run has finished: all {epochs} epochs are trained, so Step has nothing left to train. "
-                 "Reset starts over from epoch 0 (Play trains the run again); more epochs train longer.")
+                 "Play trains on past them until Pause; Reset starts over from epoch 0.")
 DIVERGED_NOTE = ("This run diverged at epoch {epoch}, so Step has nothing left to train. Reset starts over from "
                  "epoch 0; a smaller learning rate may not diverge.")
 

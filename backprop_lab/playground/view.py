@@ -148,6 +148,8 @@ class PanelView:
         with self._lock:
             if run is not self.run:
                 return None
+            if run.epochs != self._canvas.epochs:       # Play carried the run on: the curve's axis grows
+                self._canvas.start(run.x, run.y, run.x_test, run.y_test, epochs=run.epochs)
             h = run.history()
             right = correct(run.model, run.x, run.y)
             test = None if run.x_test is None else (run.test_epochs, run.test_loss)

@@ -136,8 +136,9 @@ def test_pause_stops_and_no_frame_comes_after_it(pages, size, record_timing):
     nb.page.wait_for_function("() => window.__blPause.playAt !== null", timeout=harness.REDRAW_TIMEOUT * 1000)
     nb.wait_settled()
     status, src = nb.status_text(), nb.image_src()
-    paused = re.match(r"Paused at epoch (\d+)/10000 · ", status)
-    assert paused, f"not paused mid-run (the run ended before the click?): {status}"
+    # Paused, the run ends at the epoch reached (Play trains on until Pause): "... · N epochs"
+    paused = re.search(r" · (\d+) epochs$", status)
+    assert paused and nb.page.locator(".bl-playground.bl-running").count() == 0, f"not paused: {status}"
     rec = nb.page.evaluate("() => window.__blPause")
     nb.page.wait_for_timeout(1000)                                # would a stray frame still come?
     nb.wait_kernel_idle(harness.ACTION_TIMEOUT)
@@ -151,4 +152,29 @@ def test_pause_stops_and_no_frame_comes_after_it(pages, size, record_timing):
                    "to_loaded_ms": round(rec["playAt"] - rec["clickAt"], 1), "wall_s": 0},
                   what="Pause: event->src = click to the paused picture; event->load = click to the button "
                        "reading Play (acknowledged)")
+    assert nb.widget_errors() == []
+
+
+def test_play_keeps_the_picture_changing_until_pause(pages, record_timing):
+    """Issue 22: Play trains on past the epochs setting until Pause (TensorFlow Playground's Play): the
+    picture still changes three seconds after the click, well past a fixed run's handful of frames.
+    The frame rate is recorded in the timings table, not asserted."""
+    nb = _at(pages[PAUSE].ready(), SIZES[0])
+    play = nb.panel.locator(".bl-play")
+    assert play.inner_text().strip() == "Play"
+    nb.record_frames()
+    started = nb.page.evaluate("() => performance.now()")
+    play.click()
+    nb.page.wait_for_timeout(3000)
+    changes = [t - started for t in nb.page.evaluate("() => window.__blFrames.changes")]
+    assert play.inner_text().strip() == "Pause", "Play stopped by itself"
+    play.click()                                                  # Pause
+    nb.page.wait_for_function("() => !document.querySelector('.bl-playground.bl-running')",
+                              timeout=harness.REDRAW_TIMEOUT * 1000)
+    in_window = [t for t in changes if t <= 3000]
+    assert len(in_window) >= 7, f"only {len(in_window)} frames in 3 s"
+    assert max(in_window) >= 2500, "the picture stopped changing before the 3 s were over"
+    record_timing(PAUSE, "play", f"Play for 3 s ({_size_id(SIZES[0])}): {len(in_window)} frames",
+                  {"to_src_ms": round(3000 / max(len(in_window), 1), 1), "to_loaded_ms": 0, "wall_s": 3},
+                  what="Play on: event->src = milliseconds per frame over the 3 s (frames/s = 1000 / it)")
     assert nb.widget_errors() == []
