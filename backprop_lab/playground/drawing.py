@@ -76,8 +76,9 @@ class PanelCanvas:
         epochs, the plane's extent or the legend differ from the last run's."""
         pts = x if x_test is None else np.concatenate([x, x_test])
         # The built-in data sets lie in the unit square: one extent for all of them (wider data: whole
-        # quarters around it), so changing the data set rarely redraws the axes.
-        lo, hi = pts.min(axis=0) - 0.1, pts.max(axis=0) + 0.1
+        # quarters around it), so changing the data set rarely redraws the axes. No points yet (drawn by
+        # hand after "clear"): the unit square.
+        lo, hi = (pts.min(axis=0) - 0.1, pts.max(axis=0) + 0.1) if len(pts) else (np.zeros(2), np.ones(2))
         lo = np.where(lo < -0.15, np.floor(lo * 4) / 4, -0.15)
         hi = np.where(hi > 1.15, np.ceil(hi * 4) / 4, 1.15)
         extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
@@ -101,6 +102,20 @@ class PanelCanvas:
             self.test_points.set_edgecolors(_class_colours(y_test))
         self.test_line.set_data([], [])
         self.ylim = None
+
+    def plane_point(self, px: float, py: float):
+        """The point (x1, x2) of the plane under pixel (px, py) of a frame (origin top left, the frame's
+        own pixels), or None if the pixel is outside the decision boundary's axes."""
+        display = (float(px), self.figure.bbox.height - float(py))
+        if not self.ax_boundary.bbox.contains(*display):
+            return None
+        x1, x2 = self.ax_boundary.transData.inverted().transform(display)
+        return float(x1), float(x2)
+
+    def pixel(self, x1: float, x2: float) -> tuple[float, float]:
+        """The pixel (px, py) of a frame (origin top left) where the point (x1, x2) is drawn."""
+        dx, dy = self.ax_boundary.transData.transform((x1, x2))
+        return float(dx), float(self.figure.bbox.height - dy)
 
     def _fit_loss_axis(self, values):
         """Set the loss axis to whole decades around ``values`` (at least 0.001 to 1; within a run it

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
 import traitlets
 
 from ..nn.model import MLP
@@ -27,7 +28,7 @@ from ..nn.optim import get_optimizer
 from .controls import NOISE_DIGITS, check_controls, round_lr
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
-from .panel_settings import DATA_SETTINGS, DEFAULTS, check_settings, format_call, load_data, own_data
+from .panel_settings import DATA_SETTINGS, DEFAULTS, YOUR_DATA, Data, check_settings, format_call, load_data, own_data
 from .status import DIVERGED_NOTE, FINISHED_NOTE, range_note
 from .view import PanelView
 
@@ -61,7 +62,10 @@ class Playground:
                               on_change=self._changed,
                               on_play=lambda playing: self.play(on=True) if playing else self.pause(),
                               on_step=self.step, on_reset=self.reset, on_replay=self.show_epoch,
-                              on_neurons=lambda: self._guarded(self.view.draw_neurons))
+                              on_neurons=lambda: self._guarded(self.view.draw_neurons),
+                              on_point=lambda cls, px, py: self._guarded(self.add_point_at, cls, px, py),
+                              on_clear=lambda: self._guarded(self.clear_points))
+        self._drawn = False                         # the data are points drawn (or cleared) by hand
         if autorun:
             self.run()
 
@@ -101,7 +105,39 @@ class Playground:
     def settings(self) -> dict:
         """The current settings (the controls' values and the fixed ones), not yet checked."""
         s = {k: (self._control_value(k) if k in self.controls else self._fixed[k]) for k in DEFAULTS}
+        if self._drawn:                             # points drawn by hand are the data: no data set, no noise
+            s.update(dataset=YOUR_DATA, noise=0.0, test=False)
         return s
+
+    @property
+    def data(self):
+        """The training points in use, (x (N, 2), y (N, 1)): a data set's, yours, or those drawn by hand."""
+        if self._own is not None:
+            return self._own.x, self._own.y
+        return None if self.live is None else (self.live.x, self.live.y)
+
+    # ---- points drawn by hand --------------------------------------------------------------------
+    def add_point(self, x1: float, x2: float, label: int):
+        """Add the point (x1, x2) of class ``label`` (0 or 1) to the training data and retrain: the panel
+        then trains on these points as data of your own (a data set chosen later replaces them)."""
+        x, y = self.data if self.data is not None else (np.empty((0, 2)), np.empty((0, 1)))
+        self._own = Data(np.vstack([x, [[x1, x2]]]), np.vstack([y, [[float(label)]]]))
+        self._drawn = True
+        self.play(restart=True)
+
+    def add_point_at(self, label: int, px: float, py: float):
+        """A click at pixel (px, py) of the picture: a point of class ``label`` there, if it is on the plane."""
+        point = self.view.plane_point(px, py)
+        if point is None:
+            self.view.show_note("Click inside the decision boundary's picture (the right one) to add a point there.")
+            return
+        self.add_point(*point, label)
+
+    def clear_points(self):
+        """Remove every training point: the panel waits for points drawn by hand (two of each class)."""
+        self._player.stop()
+        self._own, self._drawn = Data(np.empty((0, 2)), np.empty((0, 1))), True
+        self.play(restart=True)
 
     def _control_value(self, name):
         value = self.controls[name].value
@@ -119,6 +155,8 @@ class Playground:
 
     def _apply(self, changes: dict):
         """Merge ``changes`` into the settings; controls get the new values without starting runs."""
+        if self._drawn and set(changes) & set(DATA_SETTINGS):     # a data set replaces points drawn by hand
+            self._own, self._drawn = None, False
         own = sorted(set(changes) & set(DATA_SETTINGS)) if self._own is not None else []
         if own:
             raise ValueError(f"this panel trains on your own data (data=...), so {', '.join(own)} cannot change; "
@@ -152,11 +190,24 @@ class Playground:
         invalid (the message box says why). Never raises."""
         self._player.stop()
         run = self._guarded(self._new_run, changes)
-        if run is None:
+        if run is None or self._too_few_points():
             return None
         self._guarded(run.advance, run.epochs)
         self._guarded(self._draw, run, True)
         return self.history
+
+    def _too_few_points(self) -> bool:
+        """With points drawn by hand and fewer than two of a class: draw them, say what is missing in the
+        status line, train nothing; True then."""
+        counts = [int(np.sum(self.live.y[:, 0] == c)) for c in (0, 1)]
+        if min(counts) >= 2:
+            return False
+        self._guarded(self._draw, self.live, True)
+        self.view.status.value = (f'<span style="color:#a40000">Not enough points to train: {counts[0]} red '
+                                  f'(class 0) and {counts[1]} blue (class 1). Click the picture to add at least 2 '
+                                  f'of each class (the buttons under it choose which).</span>')
+        self.view.show_playing(False)
+        return True
 
     def play(self, restart: bool = False, on: bool = False, **changes):
         """Play in the worker thread: the paused run from where it stopped, or (with ``changes`` or
@@ -171,6 +222,8 @@ class Playground:
             self._player.stop()
             if self._guarded(self._new_run, changes) is None:
                 return
+        if self._too_few_points():
+            return
         self.view.show_playing(True)               # first: a short run may end (and say Play) at once
         self._player.play(self.live, on=on)
 
@@ -223,6 +276,8 @@ class Playground:
         """A person changed the control ``name``: a new run at once (still playing on if Play was on,
         else to the epochs setting); a note if the control is at an end of its range, where the
         browser puts a value typed beyond it."""
+        if self._drawn and name in DATA_SETTINGS:      # a data set replaces points drawn by hand
+            self._own, self._drawn = None, False
         self.play(restart=True, on=self.playing and self._player.on)
         note = range_note(name, self.controls[name])
         if note and self.last_error is None:

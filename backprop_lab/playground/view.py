@@ -21,6 +21,7 @@ from ..figures.plots import DPI
 from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, make_control, with_class
 from .drawing import FIGSIZE, PanelCanvas, curve_title
 from .neuron_box import NeuronBox
+from .points import PointsBox
 from .status import code_html, colour_bar_html, correct, replay_status_html, status_html
 
 _MESSAGE_STYLE = ("color:#a40000; background:#fdecea; border:1px solid #e8a09a; border-radius:4px; "
@@ -49,7 +50,7 @@ class PanelView:
     """
 
     def __init__(self, values: dict, *, neuron_maps: bool, resolution: int, on_change, on_play, on_step,
-                 on_reset, on_replay, on_neurons):
+                 on_reset, on_replay, on_neurons, on_point=None, on_clear=None):
         self.run = None
         self.error = None
         self.note = None
@@ -87,6 +88,8 @@ class PanelView:
                                                                     "height": "auto"}),
                                 "bl-image")
         self.colours = with_class(widgets.HTML(colour_bar_html(), layout=_FULL_ROW), "bl-colours")
+        self.points = PointsBox(self.image, on_point=on_point or (lambda *a: None),
+                                on_clear=on_clear or (lambda: None))
         self.neurons = NeuronBox(neuron_maps, on_show=on_neurons)
         self.replay = with_class(widgets.IntSlider(value=0, min=0, max=0, description="replay epoch",
                                                    tooltip="the state during training, from the snapshots "
@@ -104,7 +107,7 @@ class PanelView:
         buttons = with_class(widgets.HBox([self.play_button, self.step_button, self.reset_button,
                                            self.neurons.toggle], layout={"flex_flow": "row wrap"}), "bl-buttons")
         self.widget = with_class(widgets.VBox([box, buttons, self.status, self.message, self.image, self.colours,
-                                               self.neurons.box, self.replay, self.code],
+                                               self.points.box, self.neurons.box, self.replay, self.code],
                                               layout={"width": "100%", "max_width": "900px"}), "bl-playground")
 
     # ---- values set by the view itself ----------------------------------------------------------
@@ -134,6 +137,16 @@ class PanelView:
             elif name in ("epochs", "noise"):
                 w.min, w.max = min(w.min, value), max(w.max, value)
             w.value = value
+
+    def plane_point(self, px: float, py: float):
+        """The point (x1, x2) of the plane under pixel (px, py) of the picture, or None outside the boundary."""
+        with self._lock:
+            return self._canvas.plane_point(px, py)
+
+    def pixel(self, x1: float, x2: float) -> tuple[float, float]:
+        """The pixel of the picture where the point (x1, x2) of the plane is drawn (origin top left)."""
+        with self._lock:
+            return self._canvas.pixel(x1, x2)
 
     # ---- the run shown ---------------------------------------------------------------------------
     def start(self, run):
