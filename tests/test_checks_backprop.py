@@ -10,7 +10,8 @@ from backprop_lab import checks
 
 
 def student_backward(c, y, mistake=None):
-    """A student's backward pass for the 2-hidden-layer sigmoid network with MSE, with one optional mistake."""
+    """A student's backward pass for the 2-hidden-layer sigmoid network with MSE, with one optional mistake:
+    the dict of notebook 3, the intermediates dA3, dZ2, dA2, dZ1, dA1 and the six parameter gradients."""
     N = 1 if mistake == "no 1/N" else len(y)
     grads = {}
     g = 2 * (c["yhat"] - y) / N
@@ -23,8 +24,11 @@ def student_backward(c, y, mistake=None):
             pass
         elif mistake == "no output sigma'" and k == 3:
             pass
+        elif mistake == "no hidden sigma'" and k < 3:
+            pass
         else:
             g = g * out * (1 - out)
+        grads[f"dA{k}"] = g
         grads[f"dW{k}"] = g.T @ c[inp] if mistake == "dW transposed" else c[inp].T @ g
         if mistake == "bias not summed":
             grads[f"db{k}"] = g
@@ -37,10 +41,13 @@ def student_backward(c, y, mistake=None):
         W = c[f"W{k}"]
         if k > 1:
             g = g @ (W if mistake == "W not transposed" and k == 2 else W.T)
-    order = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
+            if mistake == "dZ2 sign flipped" and k == 3:
+                g = -g                                  # dZ2 = -dA3 W3ᵀ
+            grads[f"dZ{k - 1}"] = g
     if mistake == "layers reversed":
-        order = ["dW3", "db3", "dW2", "db2", "dW1", "db1"]
-    return tuple(grads[name] for name in order)
+        for kind in ("dW", "db"):
+            grads[f"{kind}1"], grads[f"{kind}3"] = grads[f"{kind}3"], grads[f"{kind}1"]
+    return grads
 
 
 def test_backward_pass_right_answer_is_accepted(capsys):
@@ -65,7 +72,7 @@ def test_backward_pass_through_the_package_layers_is_accepted():
     ("bias mean", "a sum over the batch, not a mean"),
     ("bias no keepdims", "keepdims=True"),
     ("no 1/N", "the 1/N is missing"),
-    ("layers reversed", "in the wrong places"),
+    ("layers reversed", "right gradients under the wrong names"),
 ])
 def test_backward_pass_names_each_typical_mistake(mistake, named):
     result = checks.check_backward_pass(lambda c, y: student_backward(c, y, mistake))
@@ -77,7 +84,49 @@ def test_backward_pass_placeholder_and_wrong_return():
         raise NotImplementedError("your code here: replace this line")
 
     assert "placeholder" in checks.check_backward_pass(placeholder).message
-    assert "return six arrays" in checks.check_backward_pass(lambda c, y: None).message
+    assert "return a dict with the keys dA3, dZ2, dA2, dZ1, dA1, dW1" in checks.check_backward_pass(
+        lambda c, y: None).message
+
+
+@pytest.mark.parametrize("mistake, first, where", [
+    ("no output sigma'", "dA3 is the first wrong array", "the output sigmoid's σ′ is missing"),
+    ("no hidden sigma'", "dA2 is the first wrong array", "the hidden sigmoids' σ′ factors are missing"),
+    ("dZ2 sign flipped", "dZ2 is wrong; dA3 was right", "the pass back through layer 3's weights"),
+])
+def test_backward_pass_names_the_first_wrong_intermediate(mistake, first, where):
+    # σ′ missing at the output only, in the hidden layers only, a sign flipped in dZ2: the check says
+    # which array of the chain is the first wrong one, working back from the output.
+    result = checks.check_backward_pass(lambda c, y: student_backward(c, y, mistake))
+    assert not result and first in result.message and where in result.message, result.message
+
+
+def test_backward_pass_without_a_known_mistake_points_at_the_step():
+    def sigma_prime_of_layer_2_halved(c, y):
+        grads = student_backward(c, y)
+        grads["dA2"] = grads["dA2"] / 2
+        return grads
+
+    message = checks.check_backward_pass(sigma_prime_of_layer_2_halved).message
+    assert "dA2 is wrong; dZ2 was right, so look at σ′ of layer 2" in message, message
+    message = checks.check_backward_pass(lambda c, y: student_backward(c, y, "dZ2 sign flipped")).message
+    assert "opposite sign" in message, message
+
+    def wrong_db2(c, y):
+        grads = student_backward(c, y)
+        grads["db2"] = grads["db2"] + 1
+        return grads
+
+    message = checks.check_backward_pass(wrong_db2).message
+    assert "db2 is wrong, though dA2 is right" in message, message
+
+
+def test_backward_pass_the_six_gradients_alone_are_not_enough():
+    grads = lambda c, y: tuple(student_backward(c, y)[k] for k in ("dW1", "db1", "dW2", "db2", "dW3", "db3"))  # noqa: E731
+    message = checks.check_backward_pass(grads).message
+    assert "the intermediates show where a chain breaks" in message, message
+    message = checks.check_backward_pass(lambda c, y: {k: v for k, v in student_backward(c, y).items()
+                                                        if k != "dZ1"}).message
+    assert "lacks dZ1" in message, message
 
 
 def student_numerical_gradient(f, x, h=1e-5, mistake=None):
@@ -178,17 +227,17 @@ def test_numerical_gradient_calling_f_with_an_argument_is_named():
 
 
 def test_backward_pass_returns_checked_one_by_one():
-    def six_strings(c, y):
-        return ("dW1", "db1", "dW2", "db2", "dW3", "db3")
+    def eleven_strings(c, y):
+        return {k: k for k in student_backward(c, y)}
 
     def complex_db3(c, y):
-        grads = list(student_backward(c, y))
-        grads[5] = grads[5] + 0j
-        return tuple(grads)
+        grads = student_backward(c, y)
+        grads["db3"] = grads["db3"] + 0j
+        return grads
 
-    result = checks.check_backward_pass(six_strings)
-    assert not result and "dW1: your function returned a str" in result.message, result.message
+    result = checks.check_backward_pass(eleven_strings)
+    assert not result and "dA3: your function returned a str" in result.message, result.message
     result = checks.check_backward_pass(complex_db3)
     assert not result and "db3: your function returned complex numbers" in result.message, result.message
-    result = checks.check_backward_pass(lambda c, y: student_backward(c, y)[:5])
-    assert not result and "return six arrays" in result.message and "you returned 5 values" in result.message
+    result = checks.check_backward_pass(lambda c, y: list(student_backward(c, y).values())[:5])
+    assert not result and "return a dict" in result.message and "you returned a list" in result.message

@@ -173,3 +173,33 @@ def test_a_second_release_keeps_a_students_edit(student_dir, tmp_path_factory, c
     assert edited.read_bytes() == before
     assert "03_backward_pass.ipynb" in report.skipped and len(report.skipped) == len(NOTEBOOKS)
     assert "kept 10 file(s) already there" in capsys.readouterr().out
+
+
+def _leaks(folder):
+    """Every solution line of 16 or more characters (whitespace and comment removed) that appears
+    anywhere in a notebook of ``folder``: in any cell's source, code or markdown, or in its outputs."""
+    found = []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(folder / path.name, as_version=4)
+        texts = [c.source for c in nb.cells] + [json.dumps(c.get("outputs", []), ensure_ascii=False)
+                                                for c in nb.cells if c.cell_type == "code"]
+        text = re.sub(r"\s+", "", "\n".join(texts))
+        for _, _, gid, lines in _solutions():
+            for line in lines:
+                key = _normal(line)
+                if len(key) >= 16 and key in text:
+                    found.append(f"{path.name} shows {gid}'s line '{line}'")
+    return found
+
+
+def test_no_solution_line_is_readable_anywhere_in_the_nbgrader_release(student_dir):
+    """Issue 21: a student reading the hand-out (any notebook, any cell, code or prose) finds no line
+    of any solution; what the notebooks show is a description or pseudo-code."""
+    assert _leaks(student_dir) == []
+
+
+def test_no_solution_line_is_readable_anywhere_in_the_copied_hand_out(tmp_path):
+    from backprop_lab.handout import copy_notebooks
+
+    copy_notebooks(tmp_path / "hand-out")
+    assert _leaks(tmp_path / "hand-out") == []

@@ -127,8 +127,8 @@ def spec_backward_pass():
     return dict(target="backward_pass", check="check_backward_pass",
                 inputs={"x": x, "y": y, **dict(zip(WEIGHT_NAMES, params))},
                 args="(hidden_x, hidden_y, hidden_W1, hidden_b1, hidden_W2, hidden_b2, hidden_W3, hidden_b3)",
-                run="grade.backward_from_inputs", expected=tuple(expected),
-                what="backward_pass(cache, y) on a 2-3-3-1 network: (dW1, db1, dW2, db2, dW3, db3)")
+                run="grade.backward_from_inputs", expected=expected,
+                what="backward_pass(cache, y) on a 2-3-3-1 network")
 
 
 def spec_train_step():

@@ -11,9 +11,12 @@ import numpy as np
 from ..nn.activations import sigmoid
 from ..nn.gradcheck import numerical_gradient as _package_numerical_gradient
 from ..nn.gradcheck import rel_error
-from .verdict import CheckResult, as_array, as_parts, call, close, describe, exercise_check, report
+from .verdict import CheckResult, as_array, call, close, describe, exercise_check, report
 
 GRAD_NAMES = ("dW1", "db1", "dW2", "db2", "dW3", "db3")
+# dL/dA3, dL/dZ2, ...: what each step of the backward pass hands to the next, from the output back
+INTERMEDIATE_NAMES = ("dA3", "dZ2", "dA2", "dZ1", "dA1")
+ALL_NAMES = INTERMEDIATE_NAMES + GRAD_NAMES
 
 
 # --- numerical_gradient(f, x, h) ---
@@ -85,8 +88,8 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
     with np.errstate(all="ignore"):
         worst = np.max(np.abs(got_arr - right))
     return report(CheckResult(False, f"the differences are off by up to {worst:.3g}. "
-                                      f"For each index i: old = x[i]; x[i] = old + h; f_plus = f(); x[i] = old - h; "
-                                      f"f_minus = f(); x[i] = old; grad[i] = (f_plus - f_minus) / (2 * h)."))
+                                      f"For each index i: keep the old value, evaluate f() with x[i] raised by h and "
+                                      f"then lowered by h, put the old value back, and divide the difference by 2h."))
 
 
 # --- backward_pass(cache, y) for the 2-hidden-layer sigmoid network with MSE ---
@@ -147,10 +150,12 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
     return report(CheckResult(True, "every array of the forward pass, A1 to yhat, on a random 2-4-3-1 network."))
 
 def package_backward_pass(cache, y):
-    """(dW1, db1, dW2, db2, dW3, db3) for ``cache`` (``forward_cache``), by the package's own layers.
+    """Every gradient of notebook 3's ``backward_pass`` for ``cache`` (``forward_cache``), by the package's layers.
 
-    The stand-in for the student's ``backward_pass`` while that exercise is unfinished: the cache's
-    weights are loaded into an ``MLP`` whose ``backward`` (``Linear`` and ``Sigmoid`` layers) does the work.
+    A dict: the intermediates dA3 (N, 1), dZ2 (N, h2), dA2 (N, h2), dZ1 (N, h1), dA1 (N, h1), and the
+    parameters' gradients dW1, db1, dW2, db2, dW3, db3 (each of its parameter's shape). The stand-in for
+    the student's ``backward_pass`` while that exercise is unfinished: the cache's weights are loaded into
+    an ``MLP`` whose layers (``Linear`` and ``Sigmoid``) are walked in reverse, keeping what each returns.
     """
     from ..nn.losses import MSELoss
     from ..nn.model import MLP
@@ -161,15 +166,23 @@ def package_backward_pass(cache, y):
         lin.bias[...] = cache[f"b{k}"]
     loss = MSELoss()
     loss.forward(model.forward(cache["X"]), y)
-    model.backward(loss.backward())
-    return tuple(p.grad.copy() for p in model.parameters())
+    grad, passed_back = loss.backward(), []
+    for layer in reversed(model.layers):                # sigmoid 3, linear 3, sigmoid 2, ... linear 1
+        grad = layer.backward(grad)
+        passed_back.append(grad.copy())
+    out = dict(zip(INTERMEDIATE_NAMES, passed_back[:5]))
+    out.update(zip(GRAD_NAMES, (p.grad.copy() for p in model.parameters())))
+    return out
 
 
-def _backward(c, y, out="Z", hidden="Z", transpose_back=False, swap_dW=False, bias="sum", mean=True):
-    """The right gradients, or one typical mistake, for the cache ``c`` (see ``check_backward_pass``).
+def _backward(c, y, out="Z", hidden="Z", transpose_back=False, swap_dW=False, bias="sum", mean=True,
+              flip=None):
+    """The right gradients, or one typical mistake, for the cache ``c`` (see ``check_backward_pass``):
+    a dict with the keys of ``ALL_NAMES``.
 
     ``out`` and ``hidden`` say what σ′ is computed from at the output layer and in the hidden layers:
-    ``"Z"`` the cached output (right), ``"A"`` the pre-activation (A (1 - A)), None for no σ′ at all."""
+    ``"Z"`` the cached output (right), ``"A"`` the pre-activation (A (1 - A)), None for no σ′ at all.
+    ``flip`` names an intermediate computed with its sign flipped."""
     n = len(y) if mean else 1
     grad = 2 * (c["yhat"] - y) / n                          # dL/dŷ
     grads = {}
@@ -178,12 +191,17 @@ def _backward(c, y, out="Z", hidden="Z", transpose_back=False, swap_dW=False, bi
         if prime is not None:
             s = (c["yhat"] if k == 3 else c[f"Z{k}"]) if prime == "Z" else c[f"A{k}"]
             grad = grad * s * (1 - s)                       # dL/dA_k
+        grad = -grad if flip == f"dA{k}" else grad
+        grads[f"dA{k}"] = grad
         grads[f"dW{k}"] = grad.T @ c[inp] if swap_dW else c[inp].T @ grad
         grads[f"db{k}"] = {"sum": grad.sum(axis=0, keepdims=True), "flat": grad.sum(axis=0), "none": grad,
                            "mean": grad.mean(axis=0, keepdims=True)}[bias]
         W = c[f"W{k}"]
         grad = grad @ (W if transpose_back and W.shape[0] == W.shape[1] else W.T)   # dL/dZ_{k-1}
-    return tuple(grads[name] for name in GRAD_NAMES)
+        grad = -grad if flip == f"dZ{k - 1}" else grad
+        if k > 1:
+            grads[f"dZ{k - 1}"] = grad
+    return {name: grads[name] for name in ALL_NAMES}
 
 
 _MISTAKES = [
@@ -201,22 +219,36 @@ _MISTAKES = [
                          "you computed dL/dAᵀ · Z."),
     (dict(transpose_back=True), "the gradient passed back to the previous layer uses W, not Wᵀ: "
                                 "dL/dZ = dL/dA · Wᵀ (it only ran because W2 is square)."),
-    (dict(bias="none"), "the bias gradient must be summed over the batch: dA.sum(axis=0, keepdims=True), "
-                        "shape (1, out); every sample adds to the same bias."),
+    (dict(bias="none"), "the bias gradient must be summed over the batch: every sample adds to the same "
+                        "bias, so the sum over the samples has shape (1, out)."),
     (dict(bias="flat"), "right values, but keep the bias gradient's shape (1, out): sum with keepdims=True."),
     (dict(bias="mean"), "the bias gradient is a sum over the batch, not a mean (the 1/N is already in dL/dŷ)."),
     (dict(mean=False), "the 1/N is missing: L is a mean over the N samples, so dL/dŷ = 2 (ŷ - y) / N."),
 ]
 
+# Where to look when an intermediate is the first wrong one and the one before it was right.
+_STEP = {
+    "dA3": "the first step: dA3 = dL/dŷ ⊙ ŷ (1 - ŷ), with dL/dŷ = 2 (ŷ - y) / N",
+    "dZ2": "the pass back through layer 3's weights: dZ2 = dA3 W3ᵀ",
+    "dA2": "σ′ of layer 2: dA2 = dZ2 ⊙ Z2 (1 - Z2)",
+    "dZ1": "the pass back through layer 2's weights: dZ1 = dA2 W2ᵀ",
+    "dA1": "σ′ of layer 1: dA1 = dZ1 ⊙ Z1 (1 - Z1)",
+}
+_PARAM_STEP = {"dW": "dW{k} = (the layer's input)ᵀ dA{k}, of W{k}'s shape (in, out)",
+               "db": "db{k} is dA{k} summed over the batch, of b{k}'s shape (1, out)"}
+
 
 @exercise_check
 def check_backward_pass(fn, seed: int = 0) -> CheckResult:
-    """``fn(cache, y)`` must return (dW1, db1, dW2, db2, dW3, db3) for the MSE loss of the lab's network.
+    """``fn(cache, y)`` must return a dict of every gradient of the MSE loss of the lab's network: the
+    intermediates dA3, dZ2, dA2, dZ1, dA1 (dL/dA_k and dL/dZ_k, shapes (N, size of layer k)) and the
+    parameters' dW1, db1, dW2, db2, dW3, db3 (shapes as the parameters').
 
-    ``cache`` is ``forward_cache(x, W1, b1, W2, b2, W3, b3)``; shapes as the parameters'. Checked on a
-    random 2-4-4-1 network (6 samples) against the formulas of notebook 3 and against a numerical
-    gradient of the loss; a wrong answer is matched against the typical mistakes. W2 is square, as in
-    the lab's 2-10-10-1 network, so a missing transpose there runs and is caught by its values.
+    ``cache`` is ``forward_cache(x, W1, b1, W2, b2, W3, b3)``. Checked on a random 2-4-4-1 network
+    (6 samples): the intermediates first, from the output back, naming the first wrong one and the step
+    before it; then the parameters' gradients, against the formulas of notebook 3 and a numerical
+    gradient of the loss. A wrong answer is also matched against the typical mistakes. W2 is square,
+    as in the lab's 2-10-10-1 network, so a missing transpose there runs and is caught by its values.
     """
     rng = np.random.default_rng(seed)
     sizes = (2, 4, 4, 1)
@@ -229,45 +261,61 @@ def check_backward_pass(fn, seed: int = 0) -> CheckResult:
     got, error = call(fn, {k: v.copy() for k, v in cache.items()}, y.copy(), names=("cache", "y"))
     if error is not None:
         return report(error)
-    got, problem = as_parts(got, GRAD_NAMES)
-    if problem is not None:
-        return report(problem)
-    arrays = []
-    for g, name in zip(got, GRAD_NAMES):
-        g, problem = as_array(g, name)
+    wanted = f"return a dict with the keys {', '.join(ALL_NAMES)}"
+    if not isinstance(got, dict):
+        extra = " (the six parameter gradients alone are not enough: the intermediates show where a chain " \
+                "breaks)" if isinstance(got, (tuple, list)) else ""
+        return report(CheckResult(False, f"{wanted}{extra}; you returned {describe(got)}."))
+    missing = [k for k in ALL_NAMES if k not in got]
+    if missing:
+        return report(CheckResult(False, f"{wanted}; yours lacks {', '.join(missing)}."))
+    arrays = {}
+    for name in ALL_NAMES:
+        g, problem = as_array(got[name], name)
         if problem is not None:
             return report(CheckResult(False, f"{name}: " + problem.message))
-        arrays.append(g)
+        arrays[name] = g
     got = arrays
     verdict = _compare(got, right)
     if verdict is None:
         numeric = _numerical(x, y, params)
-        worst = max(rel_error(g, r) for g, r in zip(got, numeric))
+        worst = max(rel_error(got[name], r) for name, r in zip(GRAD_NAMES, numeric))
         return report(CheckResult(True, f"all six gradients match the chain rule, and a numerical gradient of the "
                                          f"loss to {worst:.0e}."))
     for options, hint in _MISTAKES:
         if _compare(got, _backward(cache, y, **options)) is None:
-            return report(CheckResult(False, hint))
-    order = [next((GRAD_NAMES[j] for j, r in enumerate(right) if np.shape(g) == np.shape(r) and close(g, r)), None)
-             for g in got]
-    if None not in order:
-        return report(CheckResult(False, f"right gradients in the wrong places: you returned ({', '.join(order)}); "
-                                          f"return (dW1, db1, dW2, db2, dW3, db3), the first layer's first."))
+            first = verdict.split(" ", 1)[0]
+            return report(CheckResult(False, f"{first} is the first wrong array, working back from the output: "
+                                              f"{hint}"))
+    order = [next((name for name in GRAD_NAMES if close(got[g], right[name])), None) for g in GRAD_NAMES]
+    if None not in order and all(close(got[k], right[k]) for k in INTERMEDIATE_NAMES):
+        return report(CheckResult(False, f"right gradients under the wrong names: your dW1, db1, dW2, db2, dW3, "
+                                          f"db3 are the right ({', '.join(order)})."))
     return report(CheckResult(False, verdict))
 
 
 def _compare(got, right):
-    """None if all six arrays match, else a message naming the first wrong one (the output layer first)."""
-    for i in (4, 5, 2, 3, 0, 1):
-        g, r, name = got[i], right[i], GRAD_NAMES[i]
-        if g is None or np.shape(g) != np.shape(r):
-            return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}."
+    """None if every array matches, else a message naming the first wrong one: the intermediates from the
+    output back, then each layer's dW and db (the output layer first), with the step to look at."""
+    previous = None
+    for name in INTERMEDIATE_NAMES:
+        g, r = got[name], right[name]
+        if np.shape(g) != np.shape(r):
+            return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}. Look at {_STEP[name]}."
         if not close(g, r):
-            right_ones = [GRAD_NAMES[j] for j in (4, 5, 2, 3, 0, 1) if
-                          np.shape(got[j]) == np.shape(right[j]) and close(got[j], right[j])]
-            return (f"{name} differs from the chain rule's value" +
-                    (f" ({', '.join(right_ones)} are right: look between those and {name})." if right_ones else ".") +
-                    " Write out the table of notebook 3 for that layer, term by term.")
+            sign = " It has the right size but the opposite sign." if close(g, -r) else ""
+            before = f"; {previous} was right, so look at {_STEP[name]}." if previous else \
+                f": look at {_STEP[name]}."
+            return f"{name} is wrong{before}{sign}"
+        previous = name
+    for k in (3, 2, 1):
+        for kind in ("dW", "db"):
+            name = f"{kind}{k}"
+            g, r = got[name], right[name]
+            if np.shape(g) != np.shape(r):
+                return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}."
+            if not close(g, r):
+                return (f"{name} is wrong, though dA{k} is right: {_PARAM_STEP[kind].format(k=k)}.")
     return None
 
 

@@ -328,7 +328,9 @@ def _watch_exp(x):
 
 
 _EXP_LIMIT = 700.0       # e^709.8 is the largest float64; an argument past this is a large positive number
-_TWO_BRANCHES = ("Use e = np.exp(-np.abs(x)), then 1/(1+e) where x >= 0 and e/(1+e) where x < 0.")
+# A hint, not the answer (issue 21): which quantity is safe to exponentiate, and that two branches are needed.
+_TWO_BRANCHES = ("Only ever exponentiate a number <= 0, such as -|x|: write σ once for x >= 0 and once for x < 0 "
+                 "in terms of that one exponential, and pick element by element.")
 
 
 @exercise_check
@@ -365,8 +367,8 @@ def check_stable_sigmoid(fn) -> CheckResult:
                 "there; the two-branch form needs no clipping." if np.abs(where).min() > 30 else "")
         return report(CheckResult(False, f"your values differ from σ(x) at {len(where)} of the {x.size} inputs, "
                                           f"x = {shown}: at x = {x[i]:g} yours is {got[i]:.3g}, σ(x) = "
-                                          f"{right[i]:.3g}.{hint} With e = exp(-|x|): 1/(1+e) for x >= 0, "
-                                          f"e/(1+e) for x < 0."))
+                                          f"{right[i]:.3g}.{hint} Both branches are σ: for x >= 0 the "
+                                          f"usual form, for x < 0 the one multiplied through by e^x."))
     return report(CheckResult(True, "σ(x) on inputs from -1000 to 1000, with no overflow."))
 
 
