@@ -241,3 +241,15 @@ def test_backward_pass_returns_checked_one_by_one():
     assert not result and "db3: your function returned complex numbers" in result.message, result.message
     result = checks.check_backward_pass(lambda c, y: list(student_backward(c, y).values())[:5])
     assert not result and "return a dict" in result.message and "you returned a list" in result.message
+
+
+def test_a_wrong_shape_says_the_check_runs_a_smaller_network_on_purpose():
+    """Issue 23: "db1 should have shape (1, 4)" puzzled a student whose network is 10 wide."""
+    def flat_bias(cache, y):
+        grads = dict(checks.package_backward_pass(cache, y))
+        grads["db1"] = grads["db1"].ravel()                  # keepdims forgotten
+        return grads
+
+    result = checks.check_backward_pass(flat_bias)
+    assert not result and "db1 should have shape (1, 4)" in result.message
+    assert "small 2-4-4-1 network with 6 samples on purpose" in result.message

@@ -294,6 +294,11 @@ def check_backward_pass(fn, seed: int = 0) -> CheckResult:
     return report(CheckResult(False, verdict))
 
 
+#: Said with a wrong shape: the check's network is smaller than the lab's, on purpose.
+_SIZES_NOTE = (" (The check runs a small 2-4-4-1 network with 6 samples on purpose, so its shapes are not "
+               "your 2-10-10-1 network's: compare the shape's pattern, e.g. (1, out) for a bias.)")
+
+
 def _compare(got, right):
     """None if every array matches, else a message naming the first wrong one: the intermediates from the
     output back, then each layer's dW and db (the output layer first), with the step to look at."""
@@ -301,7 +306,8 @@ def _compare(got, right):
     for name in INTERMEDIATE_NAMES:
         g, r = got[name], right[name]
         if np.shape(g) != np.shape(r):
-            return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}. Look at {_STEP[name]}."
+            return (f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}. Look at {_STEP[name]}."
+                    + _SIZES_NOTE)
         if not close(g, r):
             sign = " It has the right size but the opposite sign." if close(g, -r) else ""
             before = f"; {previous} was right, so look at {_STEP[name]}." if previous else \
@@ -313,7 +319,7 @@ def _compare(got, right):
             name = f"{kind}{k}"
             g, r = got[name], right[name]
             if np.shape(g) != np.shape(r):
-                return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}."
+                return f"{name} should have shape {np.shape(r)}; yours has shape {np.shape(g)}." + _SIZES_NOTE
             if not close(g, r):
                 return (f"{name} is wrong, though dA{k} is right: {_PARAM_STEP[kind].format(k=k)}.")
     return None
