@@ -192,6 +192,7 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
     runner = flat_engine.one_network(model, opt) if ran == "flat" else _layer_loop(model, opt)
     with runner as net, np.errstate(over="ignore", invalid="ignore"):
         weights = weight_pairs(net, model, ran)
+        extras = bool(weight_decay) or rms is not None
         for epoch in range(1, epochs + 1):
             pred = net.forward(x)
             if batches is None:
@@ -215,7 +216,8 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
             accs[epoch - 1] = np.count_nonzero((pred > 0.5) == target) / n
             if batches is None:
                 net.backward(grad)
-                _decay_and_record(weights, weight_decay, rms, epoch, steps=1, first=True)
+                if extras:                      # (skipped when neither is asked for: a call per epoch costs ~5%)
+                    _decay_and_record(weights, weight_decay, rms, epoch, steps=1, first=True)
                 net.step()                      # layers: opt.step(model.parameters()) after this backward
             else:
                 order = batches.permutation(n)
@@ -223,8 +225,9 @@ def train(model, x, y, epochs: int = 5000, lr=None, optimizer="gd", loss="mse", 
                     idx = order[start:start + batch_size]
                     _, grad = loss_fn.value_and_grad(net.forward(x[idx]), y[idx])
                     net.backward(grad)
-                    _decay_and_record(weights, weight_decay, rms, epoch, steps=-(-n // batch_size),
-                                      first=start == 0)
+                    if extras:
+                        _decay_and_record(weights, weight_decay, rms, epoch, steps=-(-n // batch_size),
+                                          first=start == 0)
                     net.step()
                 if rms is not None:
                     rms[epoch - 1] = np.sqrt(rms[epoch - 1])
