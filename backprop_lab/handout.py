@@ -36,6 +36,25 @@ HANDOUT_NOTE = (
     "exercise passes its check, the cells that build on it use the package's own version and say so, "
     "so everything else still runs. The cells marked *Graded* are locked: leave them as they are."
 )
+# A notebook's written answers (markdown solution cells, graded by hand): what the note says about them.
+WRITTEN_NOTE = (
+    "Each cell that reads *{stub}* is a written answer: double-click it and replace that text with "
+    "your own, a claim and the number or figure above that shows it. Your instructor grades these by hand."
+)
+
+
+def handout_note(exercises: int, written: int = 0) -> str | None:
+    """The note put under the title of a student notebook with ``exercises`` code exercises and
+    ``written`` written answers (None if it has neither). nbgrader's release gets the same note."""
+    if not exercises and not written:
+        return None
+    note = HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s") if exercises else ""
+    if written:
+        what = f"{written} written answer{'' if written == 1 else 's'}"
+        head = (note.replace(".** ", f" and {what}.** ", 1) if note
+                else f"> **Student version: {what}.**")
+        note = head + " " + WRITTEN_NOTE.format(stub=TEXT_STUB)
+    return note
 # Besides the notebooks: nbval's output sanitizers, so `pytest --nbval` works in a handed-out folder.
 EXTRA_FILES = ("sanitize.cfg",)
 
@@ -121,8 +140,8 @@ def student_version(nb: dict) -> dict:
     """The student's copy of a reference notebook (a JSON dict, changed in place and returned), as
     nbgrader's release makes it: solutions replaced by ``CODE_STUB`` (code) or ``TEXT_STUB`` (a written
     answer), hidden tests and mark schemes removed, outputs, execution counts and widget state
-    cleared, and ``HANDOUT_NOTE`` inserted under the title of an exercise notebook."""
-    exercises = 0
+    cleared, and ``handout_note`` inserted under the title of a notebook with exercises or written answers."""
+    exercises = written = 0
     for cell in nb["cells"]:
         source = _source_text(cell)
         grading = cell.get("metadata", {}).get("nbgrader", {})
@@ -130,6 +149,7 @@ def student_version(nb: dict) -> dict:
         source, replaced = _remove_regions(source, "BEGIN SOLUTION", "END SOLUTION", stub)
         if grading.get("solution"):
             exercises += cell["cell_type"] == "code"
+            written += cell["cell_type"] == "markdown"
             if not replaced:
                 source = stub
         source, _ = _remove_regions(source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", None)
@@ -138,9 +158,9 @@ def student_version(nb: dict) -> dict:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
     nb.get("metadata", {}).pop("widgets", None)     # stored widget state belongs to the executed version
-    if exercises:
+    if exercises or written:
         note = {"cell_type": "markdown", "id": "student-version-note", "metadata": {},
-                "source": HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s")}
+                "source": handout_note(exercises, written)}
         nb["cells"].insert(1, note)
     return nb
 

@@ -22,8 +22,10 @@ from backprop_lab import cli
 from backprop_lab.handout import (
     FIRST_NOTEBOOK,
     HANDOUT_NOTE,
+    TEXT_STUB,
     check_destination,
     copy_notebooks,
+    handout_note,
     notebook_files,
     notebook_source,
     student_version,
@@ -46,23 +48,27 @@ def _cells(path):
 def test_the_hand_out_is_the_student_version(tmp_path):
     report = copy_notebooks(tmp_path)
     assert "student version" in str(report)
-    exercise_notebooks = 0
+    exercise_notebooks = written_notebooks = 0
     for name in NOTEBOOKS:
         cells, reference = _cells(tmp_path / name), _cells(ROOT / "notebooks" / name)
         text = json.dumps(cells)
         for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME"):
             assert marker not in text, f"{name}: {marker} in the student version"
         assert all(c.get("outputs", []) == [] for c in cells)
-        solved = sum(bool(c["metadata"].get("nbgrader", {}).get("solution")) and c["cell_type"] == "code"
-                     for c in reference)
-        if solved:
+        solutions = [c for c in reference if c["metadata"].get("nbgrader", {}).get("solution")]
+        solved = sum(c["cell_type"] == "code" for c in solutions)
+        written = len(solutions) - solved               # written answers: markdown, graded by hand
+        if solutions:
             exercise_notebooks += 1
-            assert cells[1]["source"].startswith(f"> **Student version: {solved} exercise")
+            assert cells[1]["source"] == handout_note(solved, written)
             assert text.count("raise NotImplementedError()") >= solved
+            assert text.count(TEXT_STUB) >= written
             assert len(cells) == len(reference) + 1
         else:
             assert len(cells) == len(reference)
-    assert exercise_notebooks == 6
+        written_notebooks += bool(written)
+    # 1-4, 9 and 10 have code exercises; 6-10 written answers on the lab's discussion
+    assert exercise_notebooks == 9 and written_notebooks == 5
 
 
 def test_student_version_replaces_regions_as_nbgrader_does():
@@ -76,8 +82,10 @@ def test_student_version_replaces_regions_as_nbgrader_does():
     ]}
     out = student_version(nb)
     assert [c["source"] for c in out["cells"]] == [
-        "# Title", HANDOUT_NOTE.format(n=1, s=""),
+        "# Title", handout_note(1, 1),
         "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n", "check(f)", "YOUR ANSWER HERE"]
+    assert handout_note(1, 1).startswith(HANDOUT_NOTE.format(n=1, s="").split(".**")[0] + " and 1 written answer.**")
+    assert handout_note(0, 2).startswith("> **Student version: 2 written answers.**") and handout_note(0, 0) is None
     assert out["cells"][2]["outputs"] == [] and out["cells"][2]["execution_count"] is None
     assert "widgets" not in out["metadata"]
     with pytest.raises(ValueError, match="without"):

@@ -3,7 +3,9 @@
 One course is built (``tools/nbgrader_course.py course``), released with nbgrader's
 ``generate_assignment`` and autograded (``nbgrader autograde lab``) for these submissions:
 
-* the release filled with the reference solutions: full marks;
+* the release filled with the reference solutions and a written answer of its own in each written-answer
+  cell: full marks for every exercise, and its written answers in nbgrader's feedback, left for the
+  instructor to grade by hand;
 * the untouched release: zero for every exercise, and every notebook still runs to the end;
 * the reference with one typical mistake in one exercise: only that exercise's points lost;
 * hostile ones, each the reference except one exercise (and only that exercise's notebook submitted):
@@ -33,6 +35,11 @@ spec.loader.exec_module(tool)
 # The typical mistake of the third submission: notebook 3's MSE gradient without its 1/N.
 MISTAKE_ID = "nb03-mse-grad"
 MISTAKE = ("return 2 * (pred - target) / pred.size", "return 2 * (pred - target)")
+
+
+def _written_answer(grade_id):
+    """What the "full" student writes in the written-answer cell ``grade_id``: a sentence of their own."""
+    return f"My answer to {grade_id}: the table above shows it, in my own words."
 
 
 def _solution_cells(nb):
@@ -97,7 +104,7 @@ def _submission(course, student, fill, mistake=False, only=None, replace=None):
         if fill:
             source = _solution_cells(nbformat.read(course / "source" / tool.ASSIGNMENT / path.name, as_version=4))
             for gid, cell in _solution_cells(nb).items():
-                cell.source = source[gid].source
+                cell.source = source[gid].source if cell.cell_type == "code" else _written_answer(gid)
                 if mistake and gid == MISTAKE_ID:
                     assert MISTAKE[0] in cell.source
                     cell.source = cell.source.replace(*MISTAKE)
@@ -143,8 +150,14 @@ def test_the_release_has_no_solution_code_and_no_hidden_test(graded):
                 for line in region.split("### END HIDDEN TESTS")[0].splitlines():
                     if line.strip():
                         assert line.strip() not in text, f"{path.name}: hidden test {line.strip()!r} released"
-        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-        assert "raise NotImplementedError()" in text
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+                for line in cell.source.splitlines():          # the model answer and its rubric
+                    if len(line.strip()) >= 12:
+                        assert line.strip() not in text, f"{path.name}: written answer {line.strip()!r} released"
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text and "MARK SCHEME" not in text
+        solutions = _solution_cells(source).values()
+        assert text.count("raise NotImplementedError()") >= sum(c.cell_type == "code" for c in solutions)
+        assert text.count("YOUR ANSWER HERE") == sum(c.cell_type == "markdown" for c in solutions)
 
 
 def test_reference_solutions_get_full_marks(graded):
@@ -176,6 +189,40 @@ def test_points_per_exercise_match_the_readme(graded):
         if grade_id.endswith("-test"):
             exercise = grade_id[:-len("-test")]
             assert re.search(rf"`{exercise}`\s*\|\s*{points:g}\s*\|", readme), f"README: {exercise} {points:g}"
+
+
+def _written(scores):
+    """The written answers' grades: the graded cells that are not a code exercise's test cell."""
+    return {k: v for k, v in scores.items() if not k.endswith("-test")}
+
+
+def test_written_answers_are_left_for_the_instructor_with_the_readmes_points(graded):
+    """The lab's discussion (learning rate, hidden units, no activation, and an extra) is graded by hand:
+    autograding gives no points for it, and the README lists its points apart from the autograded ones."""
+    _, scores = graded
+    written = _written(scores["full"])
+    assert {"nb06-discussion", "nb07-discussion", "nb08-discussion"} <= set(written), written
+    assert set(written) & {"nb09-discussion", "nb10-discussion"}, written
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("Points per written answer")[1].split("\n\n")[1]
+    for grade_id, (score, points) in written.items():
+        assert 2 <= points <= 4 and not score, (grade_id, score, points)
+        assert re.search(rf"`{grade_id}`\s*\|\s*{points:g}\s*\|", table), f"README: {grade_id} {points:g}"
+    assert f"({sum(p for _, p in written.values()):g} in all)" in readme.split("Points per written answer")[1]
+
+
+def test_feedback_shows_the_written_answers(graded):
+    """The student's own sentences, not the model answer or its rubric, are in nbgrader's feedback."""
+    course, scores = graded
+    tool.nbgrader(course, "generate_feedback", tool.ASSIGNMENT, "--student", "full")
+    for path in tool.exercise_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        html = (course / "feedback" / "full" / tool.ASSIGNMENT / path.with_suffix(".html").name).read_text(
+            encoding="utf-8")
+        for gid, cell in _solution_cells(nb).items():
+            if cell.cell_type == "markdown":
+                assert _written_answer(gid) in html, f"{path.name}: {gid} not in the feedback"
+                assert "MARK SCHEME" not in html and "Model answer" not in html, path.name
 
 
 def _graded_cell(course, student, grade_id):

@@ -63,7 +63,9 @@ def test_every_solution_region_is_replaced_and_outputs_cleared(student_dir):
         assert len(student.cells) == len(original.cells)
         for before, after in zip(original.cells, student.cells):
             if after.cell_type != "code":
-                assert after.source == before.source
+                written = before.metadata.get("nbgrader", {}).get("solution")
+                # a written answer (model answer and rubric) becomes nbgrader's placeholder, all of it
+                assert after.source == ("YOUR ANSWER HERE" if written else before.source)
                 continue
             assert after.outputs == [] and after.execution_count is None
             assert "BEGIN SOLUTION" not in after.source and "HIDDEN TESTS" not in after.source
@@ -136,8 +138,8 @@ def test_the_hand_out_runs_top_to_bottom_with_the_exercises_unfinished(path, stu
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     errors = json.loads(proc.stdout.strip().splitlines()[-1])
-    graded = sum(bool(c.metadata.get("nbgrader", {}).get("grade"))
-                 for c in nbformat.read(student_dir / path.name, as_version=4).cells)
+    graded = sum(bool(c.metadata.get("nbgrader", {}).get("grade"))      # a written answer runs nothing
+                 for c in nbformat.read(student_dir / path.name, as_version=4).cells if c.cell_type == "code")
     assert [e for e in errors if not e["graded"]] == [], "an ungraded cell failed"
     assert len(errors) == graded, errors
     for e in errors:

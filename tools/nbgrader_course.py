@@ -4,9 +4,11 @@
     .venv/bin/python tools/nbgrader_course.py course DIR                # an nbgrader course directory to grade in
 
 The exercise notebooks (those with nbgrader cells: solution cells, and locked test cells with points
-and hidden tests) form one assignment, ``lab``. nbgrader's own ``generate_assignment`` makes the
-release: solutions become ``raise NotImplementedError()``, hidden tests and outputs are removed, and
-the locked cells are checksummed so that grading can tell if a student changed them. The release then
+and hidden tests; or written answers, markdown solution cells graded by hand) form one assignment,
+``lab``. nbgrader's own ``generate_assignment`` makes the release: solutions become
+``raise NotImplementedError()``, a written answer (model answer and rubric) ``YOUR ANSWER HERE``,
+hidden tests and outputs are removed, and the locked cells are checksummed so that grading can tell
+if a student changed them. The release then
 gets a note at the top of every exercise notebook saying how the hand-out works, and the notebooks
 without exercises are copied with their outputs cleared, so ``student/`` holds the whole lab.
 
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from backprop_lab.handout import HANDOUT_NOTE, is_exercise_notebook, place_files
+from backprop_lab.handout import handout_note, is_exercise_notebook, place_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -80,17 +82,19 @@ def release(out: Path, course: Path | None = None, force: bool = False):
     for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
         released = course / "release" / ASSIGNMENT / path.name
         nb = nbformat.read(released if released.exists() else path, as_version=4)
-        exercises = sum(bool(c.get("metadata", {}).get("nbgrader", {}).get("solution")) for c in nb.cells)
+        solutions = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        exercises = sum(c.cell_type == "code" for c in solutions)
+        written = len(solutions) - exercises        # markdown answers, graded by hand in the formgrader
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         nb.metadata.pop("widgets", None)        # stored widget state belongs to the executed version
-        if exercises:
-            note = nbformat.v4.new_markdown_cell(HANDOUT_NOTE.format(n=exercises, s="" if exercises == 1 else "s"))
+        if solutions:
+            note = nbformat.v4.new_markdown_cell(handout_note(exercises, written))
             note.id = "student-version-note"
             nb.cells.insert(1, note)
         nbformat.write(nb, staging / path.name)
-        print(f"{path.name:32} {exercises} exercise(s)")
+        print(f"{path.name:32} {exercises} exercise(s), {written} written answer(s)")
     report = place_files(sorted(staging.glob("*.ipynb")), out, force=force)
     print(report)
     return report
