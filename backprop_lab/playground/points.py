@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from .controls import with_class
 
-CLASSES = (("red: class 0", 0), ("blue: class 1", 1))
+CLASSES = (("0 (red)", 0), ("1 (blue)", 1))
 
 
 class PointsBox:
