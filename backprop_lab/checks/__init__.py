@@ -5,8 +5,9 @@ with the package's version while the exercise is unfinished.
 ``checks.yours_or_package``...); notebooks 9 and 10 also use ``checks.optim`` and ``checks.layers``.
 
 * ``verdict``: what every check shares (``CheckResult``, calling the student's code, the report);
-* ``basics``: notebooks 1, 2 and 4 (σ′, the stable sigmoid, the forward pass, a training step, the loop)
-  and the MSE, linear-layer and BCE gradients;
+* ``sigmoid``: notebook 1 (σ′, and the stable sigmoid, with its watch on ``numpy.exp``);
+* ``basics``: notebooks 2 and 4 (the forward pass, a training step, the loop) and the MSE,
+  linear-layer and BCE gradients;
 * ``backprop``: notebook 3's numerical gradient, forward cache and whole backward pass;
 * ``optim``: notebook 9's ``Momentum`` and ``Adam``; ``layers``: notebook 10's ``Tanh`` and ``ReLU``;
 * ``grading``: what the locked graded cells run: a fresh copy of these checks, and ``same``, the hidden
@@ -26,11 +27,10 @@ from .basics import (
     check_forward,
     check_linear_backward,
     check_mse_grad,
-    check_sigmoid_derivative,
-    check_stable_sigmoid,
     check_train_step,
     package_bce_grad,
     package_train_step,
 )
 from .grading import backward_from_inputs, fit_on, layer_pass, optimizer_path, same, train_step_on
+from .sigmoid import check_sigmoid_derivative, check_stable_sigmoid
 from .verdict import CheckResult, call, close, report, verdict, yours_or_package
