@@ -27,6 +27,7 @@ from backprop_lab import checks
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import hidden_tests  # noqa: E402  (tools/ is not a package)
+from reference_answers import RIGHT  # noqa: E402  (tests/ is on the path under pytest)
 
 
 def _grade_cells():
@@ -57,51 +58,6 @@ def test_the_hidden_region_holds_its_values_and_calls_no_check(grade_id):
     assert "hidden_expected = " in hidden and "np.array(" in hidden
     assert "check_" not in hidden, "the hidden test must not just re-run the visible check"
     assert "assert hidden, hidden.failure" in hidden
-
-
-def _linear_backward(x, W, g):
-    return g @ W.T, x.T @ g, g.sum(axis=0, keepdims=True)
-
-
-def _forward(x, W1, b1, W2, b2, W3, b3):
-    return checks.forward_cache(x, W1, b1, W2, b2, W3, b3)["yhat"]
-
-
-def _fit(model, x, y, epochs, lr, log_every=None):
-    return bl.train(model, x, y, epochs=epochs, lr=lr, print_fn=None).loss
-
-
-def _centred(f, x, h=1e-5):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        plus = f()
-        x[i] = old - h
-        minus = f()
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
-
-
-# The right answers, by the package: the student's name -> what the notebook's solution does.
-RIGHT = {
-    "sigmoid_derivative": lambda x: bl.Sigmoid.derivative(bl.sigmoid(x)),
-    "two_branch_sigmoid": bl.sigmoid,
-    "forward": _forward,
-    "numerical_gradient": _centred,
-    "mse_grad": lambda pred, target: 2 * (pred - target) / pred.size,
-    "linear_backward": _linear_backward,
-    "forward_pass": checks.forward_cache,
-    "backward_pass": checks.package_backward_pass,
-    "train_step": checks.package_train_step,
-    "fit": _fit,
-    "MyMomentum": bl.Momentum,
-    "MyAdam": bl.Adam,
-    "MyTanh": bl.Tanh,
-    "MyReLU": bl.ReLU,
-    "bce_grad": checks.package_bce_grad,
-}
 
 
 def _off(value):
