@@ -67,8 +67,8 @@ def test_the_hand_out_is_the_student_version(tmp_path):
         else:
             assert len(cells) == len(reference)
         written_notebooks += bool(written)
-    # 1-4, 9 and 10 have code exercises; 6-10 written answers on the lab's discussion
-    assert exercise_notebooks == 9 and written_notebooks == 5
+    # 1-5 and 11-13 have code exercises; 7-12 written answers on the lab's discussion
+    assert exercise_notebooks == 12 and written_notebooks == 6
 
 
 def test_student_version_replaces_regions_as_nbgrader_does():
@@ -97,16 +97,16 @@ def test_copy_then_copy_again_keeps_edits(tmp_path):
     dest = tmp_path / "new" / "folder"
     first = copy_notebooks(dest, solutions=True)
     assert first.copied == NOTEBOOKS + ["sanitize.cfg"] and first.skipped == []
-    assert "copied 10 notebook(s) and sanitize.cfg" in str(first)
+    assert f"copied {len(NOTEBOOKS)} notebook(s) and sanitize.cfg" in str(first)
     (dest / NOTEBOOKS[0]).write_text("my work", encoding="utf-8")
     (dest / NOTEBOOKS[4]).unlink()                       # a deleted notebook comes back
     second = copy_notebooks(dest, solutions=True)
     assert second.copied == [NOTEBOOKS[4]]
-    assert len(second.skipped) == 10 and NOTEBOOKS[0] in second.skipped
+    assert len(second.skipped) == len(NOTEBOOKS) and NOTEBOOKS[0] in second.skipped
     assert (dest / NOTEBOOKS[0]).read_text(encoding="utf-8") == "my work"
     assert "--force" in str(second) and NOTEBOOKS[0] in str(second)
     forced = copy_notebooks(dest, force=True, solutions=True)
-    assert len(forced.copied) == 11 and forced.skipped == []
+    assert len(forced.copied) == len(NOTEBOOKS) + 1 and forced.skipped == []
     assert (dest / NOTEBOOKS[0]).read_bytes() == (ROOT / "notebooks" / NOTEBOOKS[0]).read_bytes()
 
 
@@ -133,7 +133,7 @@ def test_an_unwritable_dir_is_refused_by_name(tmp_path, monkeypatch):
 
 def test_cli_reports_and_refuses(tmp_path, capsys):
     assert cli.main(["notebooks", str(tmp_path / "hand")]) == 0
-    assert "copied 10 notebook(s)" in capsys.readouterr().out
+    assert f"copied {len(NOTEBOOKS)} notebook(s)" in capsys.readouterr().out
     (tmp_path / "file").write_text("x")
     assert cli.main(["notebooks", str(tmp_path / "file")]) == 2
     assert "backprop-lab: DIR=" in capsys.readouterr().err
@@ -262,4 +262,4 @@ def test_make_lab_twice_keeps_a_students_edit(tmp_path, capsys):
     before = mine.read_bytes()
     assert cli.main(["notebooks", str(student)]) == 0
     assert mine.read_bytes() == before
-    assert "kept 11 file(s) already there" in capsys.readouterr().out
+    assert f"kept {len(NOTEBOOKS) + 1} file(s) already there" in capsys.readouterr().out

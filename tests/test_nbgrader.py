@@ -75,14 +75,14 @@ class checks:
 
 result = checks.check_stable_sigmoid(two_branch_sigmoid)
 """),
-    "endless": ("03_backward_pass.ipynb", "nb03-mse-grad", """def mse_grad(pred, target):
+    "endless": ("03_chain_rule.ipynb", "nb03-mse-grad", """def mse_grad(pred, target):
     while True:
         pass
 
 
 result = checks.check_mse_grad(mse_grad)
 """),
-    "string": ("10_activations.ipynb", "nb10-bce-grad", """def bce_grad(pred, target, eps=1e-12):
+    "string": ("13_vanishing_gradient.ipynb", "nb13-bce-grad", """def bce_grad(pred, target, eps=1e-12):
     return "the gradient"
 
 
@@ -201,8 +201,8 @@ def test_written_answers_are_left_for_the_instructor_with_the_readmes_points(gra
     autograding gives no points for it, and the README lists its points apart from the autograded ones."""
     _, scores = graded
     written = _written(scores["full"])
-    assert {"nb06-discussion", "nb07-discussion", "nb08-discussion"} <= set(written), written
-    assert set(written) & {"nb09-discussion", "nb10-discussion"}, written
+    assert {"nb07-discussion", "nb08-discussion", "nb09-discussion", "nb10-discussion"} <= set(written), written
+    assert set(written) & {"nb11-discussion", "nb12-discussion"}, written
     readme = (ROOT / "README.md").read_text()
     table = readme.split("Points per written answer")[1].split("\n\n")[1]
     for grade_id, (score, points) in written.items():
@@ -276,9 +276,9 @@ def test_feedback_and_validate_show_the_checks_message(graded, tmp_path):
     both carry the check's message, not a bare AssertionError."""
     course, _ = graded
     tool.nbgrader(course, "generate_feedback", tool.ASSIGNMENT, "--student", "string")
-    html = (course / "feedback" / "string" / tool.ASSIGNMENT / "10_activations.html").read_text(encoding="utf-8")
+    html = (course / "feedback" / "string" / tool.ASSIGNMENT / "13_vanishing_gradient.html").read_text(encoding="utf-8")
     assert "✘ your bce_grad: your function returned a str" in html
-    submitted = course / "submitted" / "string" / tool.ASSIGNMENT / "10_activations.ipynb"
+    submitted = course / "submitted" / "string" / tool.ASSIGNMENT / "13_vanishing_gradient.ipynb"
     proc = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(submitted)], cwd=tmp_path,
                                capture_output=True, text=True)
     assert "VALIDATION FAILED" in proc.stdout, proc.stdout[-2000:]

@@ -26,9 +26,9 @@ spec.loader.exec_module(tool)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # The exercises of issue 11, by nbgrader grade_id: what the student writes.
 EXERCISES = {"nb01-exercise-1", "nb01-stable-sigmoid", "nb02-exercise-1", "nb03-numerical-gradient",
-             "nb03-mse-grad", "nb03-linear-backward", "nb03-forward-cache", "nb03-backward-pass",
-             "nb04-exercise-1", "nb04-fit", "nb09-momentum", "nb09-adam", "nb10-tanh", "nb10-relu",
-             "nb10-bce-grad"}
+             "nb03-mse-grad", "nb03-linear-backward", "nb04-forward-cache", "nb04-backward-pass",
+             "nb05-exercise-1", "nb05-fit", "nb11-momentum", "nb11-adam", "nb12-tanh", "nb12-relu",
+             "nb13-bce-grad"}
 
 
 def _solutions():
@@ -166,15 +166,15 @@ def test_a_second_release_keeps_a_students_edit(student_dir, tmp_path_factory, c
     for path in NOTEBOOKS:
         shutil.copyfile(student_dir / path.name, mine / path.name)
     student_dir = mine
-    edited = student_dir / "03_backward_pass.ipynb"
+    edited = student_dir / "04_backward_pass.ipynb"
     nb = nbformat.read(edited, as_version=4)
     nb.cells[-1].source += "\n# my note"
     nbformat.write(nb, edited)
     before = edited.read_bytes()
     report = tool.release(student_dir, course=tmp_path_factory.mktemp("course-again"))
     assert edited.read_bytes() == before
-    assert "03_backward_pass.ipynb" in report.skipped and len(report.skipped) == len(NOTEBOOKS)
-    assert "kept 10 file(s) already there" in capsys.readouterr().out
+    assert "04_backward_pass.ipynb" in report.skipped and len(report.skipped) == len(NOTEBOOKS)
+    assert "kept 13 file(s) already there" in capsys.readouterr().out
 
 
 def _leaks(folder):

@@ -10,7 +10,7 @@ every module of the tree and the notebooks, installs it with only what executing
 * builds a playground;
 * hands out the notebooks with `backprop-lab notebooks DIR` (the student version), twice (an edited
   notebook survives), and with `--solutions` (the reference, byte for byte);
-* executes notebook 07 (the playground notebook) as copied, in a kernel of that venv;
+* executes notebook 08 (the playground notebook) as copied, in a kernel of that venv;
 * tries the command's wrong uses.
 
 The venv's packages come from pip's cache after `make setup` (about 20 s); the whole file takes
@@ -83,7 +83,7 @@ def test_the_wheel_holds_every_module_and_the_notebooks(dist):
     assert {"backprop_lab/playground/panel.py", "backprop_lab/cli.py"} <= names   # the finder found them
     shipped = sorted(n.split("/")[-1] for n in names if n.startswith("backprop_lab/notebooks/"))
     assert shipped == sorted(NOTEBOOKS + ["sanitize.cfg"])
-    assert len(NOTEBOOKS) == 10
+    assert len(NOTEBOOKS) == 13
     entry_points = zipfile.ZipFile(dist[0]).read(f"{dist[0].name.split('-')[0]}-{dist[0].name.split('-')[1]}"
                                                  ".dist-info/entry_points.txt").decode()
     assert "backprop-lab = backprop_lab.cli:main" in entry_points
@@ -120,12 +120,12 @@ def test_installed_package_comes_from_site_packages_and_builds_a_playground(env)
     assert info["panel"] == "Playground"
 
 
-def test_hand_out_keeps_a_students_edits_and_notebook_07_runs(env):
+def test_hand_out_keeps_a_students_edits_and_notebook_08_runs(env):
     python, script, work = env
     out = run([script, "notebooks", "hand"], cwd=work).stdout
     hand = work / "hand"
     assert sorted(p.name for p in hand.glob("*.ipynb")) == NOTEBOOKS
-    assert "copied 10 notebook(s)" in out and "student version" in out
+    assert "copied 13 notebook(s)" in out and "student version" in out
     for name in NOTEBOOKS:    # the student version: no solution, no hidden test
         text = (hand / name).read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
@@ -134,18 +134,18 @@ def test_hand_out_keeps_a_students_edits_and_notebook_07_runs(env):
     for name in NOTEBOOKS:    # --solutions: byte for byte the repository's notebooks
         assert (work / "reference" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes()
 
-    edited = hand / "03_backward_pass.ipynb"
+    edited = hand / "04_backward_pass.ipynb"
     edited.write_text(edited.read_text(encoding="utf-8").replace('"cells": [', '"cells": [ ', 1), encoding="utf-8")
     mine = edited.read_bytes()
     again = run([script, "notebooks", "hand"], cwd=work).stdout
     assert edited.read_bytes() == mine, "a second hand-out replaced the student's notebook"
-    assert "kept 11 file(s) already there" in again and "03_backward_pass.ipynb" in again
+    assert "kept 14 file(s) already there" in again and "04_backward_pass.ipynb" in again
     run([script, "notebooks", "hand", "--force"], cwd=work)
     assert edited.read_bytes() != mine, "--force should replace it"
 
-    # Notebook 07 as handed out, in a kernel of the fresh venv, from the folder it was copied to.
+    # Notebook 08 as handed out, in a kernel of the fresh venv, from the folder it was copied to.
     code = ("import nbformat, nbclient\n"
-            "nb = nbformat.read('07_hidden_units.ipynb', as_version=4)\n"
+            "nb = nbformat.read('08_hidden_units.ipynb', as_version=4)\n"
             "nbclient.NotebookClient(nb, timeout=600, kernel_name='python3').execute()\n"
             "errors = [o for c in nb.cells for o in c.get('outputs', []) if o.get('output_type') == 'error']\n"
             "print('errors:', len(errors))\n")

@@ -211,10 +211,10 @@ SPECS = {
     "nb01-exercise-1-test": spec_sigmoid_derivative, "nb01-stable-sigmoid-test": spec_stable_sigmoid,
     "nb02-exercise-1-test": spec_forward, "nb03-numerical-gradient-test": spec_numerical_gradient,
     "nb03-mse-grad-test": spec_mse_grad, "nb03-linear-backward-test": spec_linear_backward,
-    "nb03-forward-cache-test": spec_forward_cache, "nb03-backward-pass-test": spec_backward_pass,
-    "nb04-exercise-1-test": spec_train_step, "nb04-fit-test": spec_fit,
-    "nb09-momentum-test": spec_momentum, "nb09-adam-test": spec_adam,
-    "nb10-tanh-test": spec_tanh, "nb10-relu-test": spec_relu, "nb10-bce-grad-test": spec_bce_grad,
+    "nb04-forward-cache-test": spec_forward_cache, "nb04-backward-pass-test": spec_backward_pass,
+    "nb05-exercise-1-test": spec_train_step, "nb05-fit-test": spec_fit,
+    "nb11-momentum-test": spec_momentum, "nb11-adam-test": spec_adam,
+    "nb12-tanh-test": spec_tanh, "nb12-relu-test": spec_relu, "nb13-bce-grad-test": spec_bce_grad,
 }
 
 

@@ -62,7 +62,7 @@ DIVERGENCE_SETTINGS = {"dataset": "linear", "activation": "none", "lr": 0.01, "e
 
 # The notebook the Pause and layout tests drive (written into the temporary copy, like the divergence
 # one): every control, on a run long enough to click Pause in the middle of (two 32-unit layers,
-# 10000 epochs of the spiral: a few seconds), with the neuron maps open as in notebook 07.
+# 10000 epochs of the spiral: a few seconds), with the neuron maps open as in notebook 08.
 PAUSE_NOTEBOOK = "zz_browser_pause.ipynb"
 PAUSE_SETTINGS = {"dataset": "spiral", "hidden": (32, 32), "activation": "tanh", "optimizer": "adam",
                   "lr": 0.01, "epochs": 10000, "seed": 0, "neuron_maps": True}

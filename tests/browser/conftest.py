@@ -33,7 +33,7 @@ import browser_harness as harness
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-NOTEBOOKS = ("06_learning_rate.ipynb", "07_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK, harness.PAUSE_NOTEBOOK)
+NOTEBOOKS = ("07_learning_rate.ipynb", "08_hidden_units.ipynb", harness.DIVERGENCE_NOTEBOOK, harness.PAUSE_NOTEBOOK)
 
 TIMINGS: list[dict] = []   # filled by record_timing, printed by pytest_terminal_summary
 RUNS: list[dict] = []      # per notebook: page load (to kernel idle) and Run All, in seconds

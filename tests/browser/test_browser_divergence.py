@@ -1,6 +1,6 @@
 """A diverging run in the browser shows the package's divergence message in the panel's message box.
 
-No control of notebooks 06 or 07 makes training diverge (their sigmoid network saturates at the lr
+No control of notebooks 07 or 08 makes training diverge (their sigmoid network saturates at the lr
 slider's maximum instead), so the session writes a small notebook into its temporary copy of
 notebooks/ (``harness.write_panel_notebook``): a panel with controls ("lr", "activation") on the
 linear data with activation="none", a purely linear network, at lr=0.01. At lr=100 it diverges.

@@ -1,4 +1,4 @@
-"""Notebook 07 (hidden units) in a real JupyterLab: its playground renders and answers its controls.
+"""Notebook 08 (hidden units) in a real JupyterLab: its playground renders and answers its controls.
 
 The panel: ``playground(controls=("dataset", "hidden", "seed"), dataset="xor", hidden=(10, 10), lr=1.0,
 epochs=2000, seed=0)``. Its screenshot, as rendered at the opening run, is the README's figure
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-NAME = "07_hidden_units.ipynb"
+NAME = "08_hidden_units.ipynb"
 DOCS_PNG = Path(__file__).resolve().parents[2] / "docs" / "playground.png"
 MAX_DOCS_PNG_BYTES = 150_000
 

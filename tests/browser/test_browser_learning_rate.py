@@ -1,4 +1,4 @@
-"""Notebook 06 (the learning rate) in a real JupyterLab: its playground renders and answers its controls.
+"""Notebook 07 (the learning rate) in a real JupyterLab: its playground renders and answers its controls.
 
 The panel: ``playground(controls=("lr", "epochs", "seed"), dataset="linear", lr=1.0, epochs=1500, seed=0)``.
 The controls are moved the way a person moves them (keyboard on the slider handle, mouse drag), and
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-NAME = "06_learning_rate.ipynb"
+NAME = "07_learning_rate.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_panel_renders_after_run_all(nb, artifacts):
     assert nb.panel.locator(".bl-control-seed input").count() == 1
     # plain decimals, two significant digits (readout_format ".2r"; see tests/test_lr_readout.py)
     assert nb.panel.locator(".bl-control-lr .widget-readout").inner_text() == "1.0"
-    nb.panel.screenshot(path=str(artifacts / "playground-06.png"))
+    nb.panel.screenshot(path=str(artifacts / "playground-07.png"))
 
 
 def test_lr_slider_to_its_maximum_with_the_keyboard(nb, record_timing):

@@ -6,7 +6,7 @@
   epoch it paused at; the button did not move when it turned from Play to Pause, so the click landed
   on it. The time from the click to the acknowledgement is recorded in the timings table, never asserted.
 * The replay slider moves one snapshot per arrow key, and the status line follows the epoch shown.
-* Notebook 07: no control, button or the status line moves when the hidden layers go 2 -> 3 -> 1;
+* Notebook 08: no control, button or the status line moves when the hidden layers go 2 -> 3 -> 1;
   the status line is at least 300 px wide; the picture and the replay slider fit in the output area.
 """
 import re
@@ -15,7 +15,7 @@ import pytest
 
 import browser_harness as harness
 
-NB07 = "07_hidden_units.ipynb"
+NB08 = "08_hidden_units.ipynb"
 PAUSE = harness.PAUSE_NOTEBOOK
 SIZES = [(1400, 1000), (800, 900)]
 MIN_STATUS_PX = 300
@@ -51,7 +51,7 @@ def _at(nb, size):
 @pytest.fixture(scope="module")
 def pages(notebooks):
     yield notebooks
-    for name in (NB07, PAUSE):                # leave the windows as the other tests expect them
+    for name in (NB08, PAUSE):                # leave the windows as the other tests expect them
         if notebooks[name].failure is None:
             notebooks[name].page.set_viewport_size(harness.VIEWPORT)
 
@@ -62,8 +62,8 @@ def _size_id(size):
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
 def test_the_status_line_has_its_own_wide_row_and_the_pictures_fit(pages, size, record_timing, artifacts):
-    nb = _at(pages[NB07].ready(), size)
-    nb.panel.screenshot(path=str(artifacts / f"playground-07-{_size_id(size)}.png"))
+    nb = _at(pages[NB08].ready(), size)
+    nb.panel.screenshot(path=str(artifacts / f"playground-08-{_size_id(size)}.png"))
     status, = nb.boxes(".bl-status")
     buttons = nb.boxes(".bl-buttons > *")
     assert status[2] >= MIN_STATUS_PX, f"the status line is {status[2]} px wide at {size}"
@@ -74,13 +74,13 @@ def test_the_status_line_has_its_own_wide_row_and_the_pictures_fit(pages, size, 
         for box in nb.boxes(part):
             assert box[0] >= 0 and box[0] + box[2] <= panel + 1 <= area + 1, (part, box, panel, area)
     # recorded for the report: how wide the notebook's output area is at this window size
-    record_timing(NB07, "layout", f"window {_size_id(size)}, file browser open: output area {area:.0f} px, "
+    record_timing(NB08, "layout", f"window {_size_id(size)}, file browser open: output area {area:.0f} px, "
                   f"status line {status[2]} px", {"to_src_ms": None, "to_loaded_ms": None, "wall_s": None})
 
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
 def test_no_control_moves_when_the_hidden_layers_change(pages, size, record_timing):
-    nb = _at(pages[NB07].ready(), size)
+    nb = _at(pages[NB08].ready(), size)
     layers = nb.panel.locator(".bl-hidden-layers")
     handle = layers.locator(".noUi-handle")
     if layers.locator(".widget-readout").inner_text() != "2":
@@ -91,7 +91,7 @@ def test_no_control_moves_when_the_hidden_layers_change(pages, size, record_timi
     assert len(before) >= 8 + 4 + 1            # 8 controls + 2 hidden units cells, 4 buttons, the status
     for key, depth in (("End", "3"), ("Home", "1"), ("ArrowRight", "2")):
         timing = nb.press_key_on(handle, key)
-        record_timing(NB07, "hidden", f"layers -> {depth} ({_size_id(size)})", timing)
+        record_timing(NB08, "hidden", f"layers -> {depth} ({_size_id(size)})", timing)
         assert layers.locator(".widget-readout").inner_text() == depth
         assert nb.panel.locator(".bl-hidden-units:visible").count() == int(depth)
         after = nb.boxes(FIXED_PARTS)
@@ -102,7 +102,7 @@ def test_no_control_moves_when_the_hidden_layers_change(pages, size, record_timi
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
 def test_the_replay_slider_moves_with_the_arrow_keys(pages, size, record_timing):
-    nb = _at(pages[NB07].ready(), size)
+    nb = _at(pages[NB08].ready(), size)
     replay = nb.panel.locator(".bl-replay")
     handle, readout = replay.locator(".noUi-handle"), replay.locator(".widget-readout")
     end = int(readout.inner_text())
@@ -110,7 +110,7 @@ def test_the_replay_slider_moves_with_the_arrow_keys(pages, size, record_timing)
     every = end // 50
     for key, epoch in (("ArrowLeft", end - every), ("ArrowLeft", end - 2 * every), ("ArrowRight", end - every)):
         timing = nb.press_key_on(handle, key)
-        record_timing(NB07, "replay", f"keyboard {key} -> {epoch} ({_size_id(size)})", timing)
+        record_timing(NB08, "replay", f"keyboard {key} -> {epoch} ({_size_id(size)})", timing)
         assert readout.inner_text() == str(epoch)
         assert nb.status_text().startswith(f"Replay: epoch {epoch} of {end} trained · accuracy "), nb.status_text()
     nb.press_key_on(handle, "End")

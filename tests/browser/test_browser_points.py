@@ -2,7 +2,7 @@
 picture adds a point there (ipyevents reports the click with the pixel of the image), the panel
 retrains on the points, and its accuracy line counts one point more.
 
-On notebook 06's panel (the linear data in the unit square). The pixel of a point of the plane is
+On notebook 07's panel (the linear data in the unit square). The pixel of a point of the plane is
 computed with the panel's own ``PanelCanvas`` (the same figure layout), then scaled to the picture as
 the page shows it.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from backprop_lab.playground.drawing import PanelCanvas
 
-NAME = "06_learning_rate.ipynb"
+NAME = "07_learning_rate.ipynb"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Notebook 07 the way a student opens it: ``make lab``'s server, the windowed notebook, Run All.
+"""Notebook 08 the way a student opens it: ``make lab``'s server, the windowed notebook, Run All.
 
 The other browser tests run JupyterLab with every cell kept in the page (``windowingMode: none``),
 which makes cells easy to find. A student has JupyterLab's defaults: a windowed notebook, where cells
@@ -20,7 +20,7 @@ import browser_harness as harness
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-NAME = "07_hidden_units.ipynb"
+NAME = "08_hidden_units.ipynb"
 
 
 @pytest.fixture(scope="module")
