@@ -1,6 +1,6 @@
 """The ``backprop-lab`` command (also ``python -m backprop_lab``): hand out the notebooks, open the lab.
 
-    backprop-lab notebooks [DIR] [--force] [--solutions]   copy the ten notebooks into DIR (default ./backprop-lab)
+    backprop-lab notebooks [DIR] [--force] [--solutions]   copy the thirteen notebooks into DIR (default ./backprop-lab)
     backprop-lab lab [DIR] [--port N] [--solutions]        copy them if needed, then open JupyterLab on notebook 1
     backprop-lab --version
 
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{notebooks,lab}", required=True)
     solutions = {"action": "store_true", "help": "the reference notebooks, every exercise solved, instead of "
                                                     "the student version"}
-    nb = commands.add_parser("notebooks", help="copy the ten notebooks into DIR (files already there are kept)")
+    nb = commands.add_parser("notebooks", help="copy the thirteen notebooks into DIR (files already there are kept)")
     nb.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR", help=f"default: ./{DEFAULT_DIR}")
     nb.add_argument("--force", action="store_true", help="replace notebooks already in DIR (their edits are lost)")
     nb.add_argument("--solutions", **solutions)

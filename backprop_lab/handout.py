@@ -1,6 +1,6 @@
 """The lab's notebooks as they travel with the package, and handing them out to a student.
 
-A wheel carries the ten notebooks as package data (``backprop_lab/notebooks/``, put there by
+A wheel carries the thirteen notebooks as package data (``backprop_lab/notebooks/``, put there by
 ``setup.py`` at build time from the repository's ``notebooks/``); a source checkout reads the
 repository's ``notebooks/`` directly. These are the reference: every exercise solved between
 nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers, with hidden tests and outputs.

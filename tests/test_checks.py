@@ -113,7 +113,7 @@ def test_linear_backward_names_the_mistake(fn, hint):
     assert not result and hint in result.message
 
 
-# --- one training step (notebook 4) ----------------------------------------------------------------
+# --- one training step (notebook 5) ----------------------------------------------------------------
 def right_step(model, x, y, lr):
     loss = bl.MSELoss()
     value = loss.forward(model.forward(x), y)
@@ -187,7 +187,7 @@ def test_yours_or_package_follows_the_last_check_of_that_very_function(capsys):
     assert "has not been checked since you last ran its cell" in capsys.readouterr().out
 
 
-# --- the training loop (notebook 4), the stable sigmoid (notebook 1), BCE's gradient (notebook 10) ---
+# --- the training loop (notebook 5), the stable sigmoid (notebook 1), BCE's gradient (notebook 13) ---
 def _fit(train_step, mistake=None):
     def fit(model, x, y, epochs, lr, log_every=None):
         losses = []
@@ -255,7 +255,7 @@ def test_bce_grad_right_answer_and_typical_mistakes():
         assert not result and named in result.message, result.message
 
 
-# --- issue 20: the diagnoses a hostile grader found wrong or missing (notebooks 1, 2, 4) -----------
+# --- issue 20: the diagnoses a hostile grader found wrong or missing (notebooks 1, 2, 5) -----------
 def _forward(x, W1, b1, W2, b2, W3, b3, biases=(1, 2, 3)):
     b = {1: b1, 2: b2, 3: b3}
     h = x
@@ -360,7 +360,7 @@ def test_train_step_names_what_came_back_instead_of_the_loss(returns, named):
 
 
 def test_a_tuple_returning_train_step_is_replaced_so_the_right_fit_passes(capsys):
-    # notebook 04's cascade: the step returning (loss, pred) must fail its own check, so that fit,
+    # notebook 05's cascade: the step returning (loss, pred) must fail its own check, so that fit,
     # which calls the step yours_or_package chose, is judged on its own.
     def train_step(model, x, y, lr):
         return checks.package_train_step(model, x, y, lr), None

@@ -1,4 +1,4 @@
-"""Notebook 3's checks (numerical gradient, whole backward pass) against right and typical wrong answers.
+"""Notebooks 3 and 4's checks (numerical gradient, whole backward pass) against right and typical wrong answers.
 
 Every wrong answer below is written the way a student writes it, independently of the check's own
 reference code; the check must say "not yet" and name that mistake, and accept the right answers.
@@ -11,7 +11,7 @@ from backprop_lab import checks
 
 def student_backward(c, y, mistake=None):
     """A student's backward pass for the 2-hidden-layer sigmoid network with MSE, with one optional mistake:
-    the dict of notebook 3, the intermediates dA3, dZ2, dA2, dZ1, dA1 and the six parameter gradients."""
+    the dict of notebook 4, the intermediates dA3, dZ2, dA2, dZ1, dA1 and the six parameter gradients."""
     N = 1 if mistake == "no 1/N" else len(y)
     grads = {}
     g = 2 * (c["yhat"] - y) / N

@@ -1,4 +1,4 @@
-"""Notebook 10's layer checks (backprop_lab.checks.layers) against right and deliberately wrong classes.
+"""Notebook 12's layer checks (backprop_lab.checks.layers) against right and deliberately wrong classes.
 
 Each wrong class below is written the way a student would write the mistake, independently of the
 check's own replay of it; the check must say "not yet" AND name that mistake, and accept every
@@ -18,7 +18,7 @@ def _verdict(check, cls, capsys):
     return result
 
 
-# --- ReLU (notebook 10) --------------------------------------------------------------------------
+# --- ReLU (notebook 12) --------------------------------------------------------------------------
 class _ReLU(bl.Layer):
     """Caches the mask x > 0 of its input (the package's way)."""
 
@@ -192,7 +192,7 @@ def test_relu_names_the_mistake(cls, hint, capsys):
     assert hint in result.message
 
 
-# --- tanh (notebook 10) --------------------------------------------------------------------------
+# --- tanh (notebook 12) --------------------------------------------------------------------------
 class _Tanh(bl.Layer):
     """Caches its output t = tanh(x): the derivative is 1 - t²."""
 
@@ -313,7 +313,7 @@ def test_tanh_names_the_mistake(cls, hint, capsys):
 
 
 def test_a_layer_that_passes_trains_like_the_package():
-    # What notebook 10 does with a passing class: the lab's network built from it, trained, same curve.
+    # What notebook 12 does with a passing class: the lab's network built from it, trained, same curve.
     x, y = bl.generate_xor_easy()
     rng = np.random.default_rng(0)
     mine = bl.Sequential(bl.Linear(2, 10, rng=rng), _Tanh(), bl.Linear(10, 10, rng=rng), _Tanh(),

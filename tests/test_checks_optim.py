@@ -1,4 +1,4 @@
-"""Notebook 9's optimizer checks (backprop_lab.checks.optim) against right and deliberately wrong classes.
+"""Notebook 11's optimizer checks (backprop_lab.checks.optim) against right and deliberately wrong classes.
 
 Each wrong class below is written the way a student would write the mistake, independently of the
 check's own replay of it; the check must say "not yet" AND name that mistake, and it must accept
@@ -19,7 +19,7 @@ def _verdict(check, cls, capsys):
     return result
 
 
-# --- momentum (notebook 09) ----------------------------------------------------------------------
+# --- momentum (notebook 11) ----------------------------------------------------------------------
 class _Momentum(Optimizer):
     """The rule as the text writes it, V ← βV - ηg, W ← W + V, one velocity per parameter in self.state."""
 
@@ -184,7 +184,7 @@ def test_momentum_names_the_mistake(cls, hint, capsys):
     assert hint in result.message
 
 
-# --- Adam (notebook 09) --------------------------------------------------------------------------
+# --- Adam (notebook 11) --------------------------------------------------------------------------
 class _Adam(Optimizer):
     """Adam as the text writes it; the subclasses below change one piece each."""
 

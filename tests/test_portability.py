@@ -44,7 +44,7 @@ def test_permuting_the_samples_changes_only_the_rounding():
 def test_approx_holds_where_the_raw_number_does_not():
     # Seed 1 of the lab's XOR network (GD, lr = 1) passes a saddle: the epoch at which it reaches
     # 100% moves by a few epochs with the order of the samples. The raw counts differ; two
-    # significant figures of the median over the five seeds of notebook 05 do not.
+    # significant figures of the median over the five seeds of notebook 06 do not.
     x, y = bl.generate_xor_easy()
     runs = []
     for perm_seed in (None, 1, 2, 3):
@@ -81,7 +81,7 @@ def test_mean_pm(mean, std, percent, text):
 
 
 def test_mean_pm_with_fixed_significant_figures():
-    # notebook 06's lr = 100 row: each seed ends at 0.47 or 0.53, and which one depends on rounding
+    # notebook 07's lr = 100 row: each seed ends at 0.47 or 0.53, and which one depends on rounding
     assert mean_pm(0.4952, 0.028, sig=1) == mean_pm(0.4903, 0.0281, sig=1) == "0.5 ± 0.03"
     assert mean_pm(0.51, 0.028, percent=True, sig=1) == mean_pm(0.50, 0.03, percent=True, sig=1) == "50% ± 3%"
     assert mean_pm(1.0, 0.0, percent=True, sig=1) == "100% ± 0%"

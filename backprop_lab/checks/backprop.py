@@ -1,4 +1,4 @@
-"""Checks for notebook 3's exercises: a numerical gradient, and the whole backward pass of the lab's network.
+"""Checks for notebooks 3 and 4: a numerical gradient (3), and the whole backward pass of the lab's network (4).
 
 Same contract as ``checks``: each check runs the student's function on seeded random inputs, prints
 the verdict and returns a ``CheckResult``; a wrong answer is compared with the typical mistakes so the
@@ -94,7 +94,7 @@ def check_numerical_gradient(fn, seed: int = 0) -> CheckResult:
 
 # --- backward_pass(cache, y) for the 2-hidden-layer sigmoid network with MSE ---
 def forward_cache(x, W1, b1, W2, b2, W3, b3):
-    """The forward pass of the lab's network, keeping every array: the ``cache`` of notebook 3.
+    """The forward pass of the lab's network, keeping every array: the ``cache`` of notebook 4.
 
     x (N, d); W1 (d, h1), b1 (1, h1); W2 (h1, h2), b2 (1, h2); W3 (h2, 1), b3 (1, 1). Returns a dict
     with those and A1 = x W1 + b1, Z1 = σ(A1), A2, Z2, A3 and yhat = σ(A3).
@@ -150,7 +150,7 @@ def check_forward_cache(fn, seed: int = 0) -> CheckResult:
     return report(CheckResult(True, "every array of the forward pass, A1 to yhat, on a random 2-4-3-1 network."))
 
 def package_backward_pass(cache, y):
-    """Every gradient of notebook 3's ``backward_pass`` for ``cache`` (``forward_cache``), by the package's layers.
+    """Every gradient of notebook 4's ``backward_pass`` for ``cache`` (``forward_cache``), by the package's layers.
 
     A dict: the intermediates dA3 (N, 1), dZ2 (N, h2), dA2 (N, h2), dZ1 (N, h1), dA1 (N, h1), and the
     parameters' gradients dW1, db1, dW2, db2, dW3, db3 (each of its parameter's shape). The stand-in for
@@ -246,7 +246,7 @@ def check_backward_pass(fn, seed: int = 0) -> CheckResult:
 
     ``cache`` is ``forward_cache(x, W1, b1, W2, b2, W3, b3)``. Checked on a random 2-4-4-1 network
     (6 samples): the intermediates first, from the output back, naming the first wrong one and the step
-    before it; then the parameters' gradients, against the formulas of notebook 3 and a numerical
+    before it; then the parameters' gradients, against the formulas of notebook 4 and a numerical
     gradient of the loss. A wrong answer is also matched against the typical mistakes. W2 is square,
     as in the lab's 2-10-10-1 network, so a missing transpose there runs and is caught by its values.
     """

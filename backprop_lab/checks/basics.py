@@ -1,4 +1,4 @@
-"""Checks for the "your turn" exercises of notebooks 2 and 4, and the gradient exercises of notebooks 3 and 10.
+"""Checks for the "your turn" exercises of notebooks 2 and 5, and the gradient exercises of notebooks 3 and 13.
 
 Each ``check_*`` function calls the student's function on random inputs (seeded), compares it with
 the right answer and, when it differs, with the typical wrong answers, so the reply can name the

@@ -1,4 +1,4 @@
-"""Checks for notebook 10's exercises: a ReLU and a tanh activation layer written by the student.
+"""Checks for notebook 12's exercises: a ReLU and a tanh activation layer written by the student.
 
 ``check_relu(MyReLU)`` and ``check_tanh(MyTanh)`` test the layer contract: ``forward(x)`` returns
 f(x) and leaves x alone, ``backward(grad_out)`` returns ``grad_out * f'(x)`` for the latest

@@ -1,4 +1,4 @@
-"""Checks for notebook 9's exercises: a momentum and an Adam optimizer class written by the student.
+"""Checks for notebook 11's exercises: a momentum and an Adam optimizer class written by the student.
 
 ``check_momentum(MyMomentum)`` and ``check_adam(MyAdam)`` build the student's optimizer with
 hyperparameters other than the defaults, step it six times on three parameters (fresh gradients at

@@ -6,9 +6,9 @@ Whatever the student's code returns, raises or loops, a check ends with a named 
 input the function changed in place; ``as_array`` turns any return value into a float array or a
 verdict saying what came back instead (None, a string, a tuple, a generator, complex numbers...).
 
-The checks themselves live beside it in ``sigmoid`` (notebook 1), ``basics`` (notebooks 2-4, and
-10's BCE gradient), ``backprop`` (notebook 3's numerical gradient and whole backward pass), ``optim``
-(notebook 9) and ``layers`` (notebook 10); each builds its reply with these.
+The checks themselves live beside it in ``sigmoid`` (notebook 1), ``basics`` (notebooks 2, 3 and 5, and
+13's BCE gradient), ``backprop`` (notebook 3's numerical gradient, notebook 4's whole backward pass),
+``optim`` (notebook 11) and ``layers`` (notebook 12); each builds its reply with these.
 """
 from __future__ import annotations
 
