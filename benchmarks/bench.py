@@ -50,11 +50,11 @@ def median_times(cases, repeat):
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
-#: The playgrounds of the experiment notebooks, as notebooks 6 and 7 open them.
+#: The playgrounds of the experiment notebooks, as notebooks 7 and 8 open them.
 PANELS = {
-    "nb 6 panel (linear, 1500 epochs)": dict(controls=("lr", "epochs", "seed"), dataset="linear", lr=1.0,
+    "nb 7 panel (linear, 1500 epochs)": dict(controls=("lr", "epochs", "seed"), dataset="linear", lr=1.0,
                                              epochs=1500, seed=0),
-    "nb 7 panel (XOR, 2000 epochs, held-out, neuron maps)": dict(
+    "nb 8 panel (XOR, 2000 epochs, held-out, neuron maps)": dict(
         controls=("dataset", "hidden", "lr", "activation", "optimizer", "seed", "noise", "test"), dataset="xor",
         hidden=(10, 10), lr=1.0, epochs=2000,
         seed=0, test=True, neuron_maps=True),

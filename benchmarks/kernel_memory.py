@@ -1,7 +1,7 @@
 """Memory of one student's kernel, notebook by notebook: the figure behind the README's hub sizing rule.
 
     .venv/bin/python benchmarks/kernel_memory.py            # every notebook, one fresh kernel each
-    .venv/bin/python benchmarks/kernel_memory.py 07         # notebooks whose name starts with 07
+    .venv/bin/python benchmarks/kernel_memory.py 08         # notebooks whose name starts with 08
 
 Each notebook runs top to bottom in a fresh kernel (as a student's Run All); the table gives the
 kernel's resident memory at the end (what an idle student holds on a hub) and its peak (VmHWM, what a
