@@ -13,6 +13,7 @@ import pytest
 import backprop_lab as bl
 from backprop_lab.figures.network import node_values
 from backprop_lab.playground.controls import FULL_BATCH
+from backprop_lab.playground.drawing import MAX_POINTS, thin
 from backprop_lab.playground.images import colour_image, colour_table
 from backprop_lab.playground.live import LiveRun
 from backprop_lab.playground.network_picture import EDGE_RGB, NetworkPicture
@@ -215,3 +216,17 @@ def test_the_gradients_picture_draws_grad_rms_one_line_per_layer():
     assert lo <= plain.grad_rms.min() and hi >= plain.grad_rms.max()
     canvas.frame(plain.model, plain.loss)                                # and back to the loss
     assert canvas.train_line.get_visible() and not any(line.get_visible() for line in canvas.gradient_lines)
+
+
+def test_a_long_curve_is_thinned_to_its_buckets_lows_and_highs():
+    rng = np.random.default_rng(0)
+    epochs = np.arange(1, 50_001)
+    values = rng.uniform(0.1, 0.2, 50_000)
+    values[12_345] = 5.0                                            # a spike: it must still be drawn
+    values[40_000] = 1e-4
+    xs, ys = thin(epochs, values)
+    assert len(xs) == len(ys) <= MAX_POINTS + 50
+    assert 5.0 in ys and 1e-4 in ys and 12_346 in xs and 40_001 in xs
+    assert np.all(np.diff(xs) >= 0)                                  # still in epoch order
+    short = np.arange(1, 101), values[:100]
+    assert thin(*short)[0] is short[0] and thin(*short)[1] is short[1]

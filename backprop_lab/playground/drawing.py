@@ -185,14 +185,14 @@ class PanelCanvas:
         if self._show_gradients(None if grad_rms is None else np.shape(grad_rms)[1]):
             self._background = None
         if grad_rms is None:
-            self.train_line.set_data(epochs, loss)
+            self.train_line.set_data(*thin(epochs, loss))
             if test is not None:
                 self.test_line.set_data(test[0], np.minimum(test[1], 1e100))
             values = loss if test is None else np.concatenate([loss, np.asarray(test[1], dtype=np.float64)])
         else:
             grad_rms = np.minimum(np.asarray(grad_rms, dtype=np.float64), 1e100)
             for j, line in enumerate(self.gradient_lines[:grad_rms.shape[1]]):
-                line.set_data(np.arange(1, len(grad_rms) + 1), grad_rms[:, j])
+                line.set_data(*thin(np.arange(1, len(grad_rms) + 1), grad_rms[:, j]))
             values = grad_rms.ravel()
         if self._fit_loss_axis(values, floor=1e-3 if grad_rms is None else 0.1):
             self._background = None
@@ -223,6 +223,30 @@ class PanelCanvas:
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         return np.asarray(self.canvas.buffer_rgba())
+
+
+#: A curve has at most about this many points drawn: the picture is a few hundred pixels wide.
+MAX_POINTS = 2000
+
+
+def thin(epochs, values, max_points: int = MAX_POINTS):
+    """(epochs, values) of a curve with at most about ``max_points`` points: beyond that, each bucket of
+    consecutive epochs is drawn as its lowest and highest value (in epoch order), so no spike is lost
+    however long a run that Play carried on gets. Shorter curves come back as they are."""
+    n = len(values)
+    if n <= max_points:
+        return epochs, values
+    k = -(-n // (max_points // 2))                          # epochs per bucket
+    m = n // k * k
+    v = np.asarray(values[:m]).reshape(-1, k)
+    e = np.asarray(epochs[:m]).reshape(-1, k)
+    rows = np.arange(len(v))
+    lo = np.argmin(np.where(np.isnan(v), np.inf, v), axis=1)          # (a NaN is neither the lowest nor the highest)
+    hi = np.argmax(np.where(np.isnan(v), -np.inf, v), axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    xs = np.column_stack([e[rows, first], e[rows, second]]).ravel()
+    ys = np.column_stack([v[rows, first], v[rows, second]]).ravel()
+    return np.concatenate([xs, epochs[m:]]), np.concatenate([ys, values[m:]])
 
 
 def _class_colours(y):

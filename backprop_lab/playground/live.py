@@ -164,13 +164,13 @@ class Player:
     raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
 
-    #: Playing on past the epochs setting (``play(run, on=True)``) adds this many snapshot intervals at a
-    #: time, up to ``MAX_EPOCHS`` epochs in all (then it stops, as if paused).
+    #: Playing on past the epochs setting (``play(run, on=True)``) adds at least this many snapshot
+    #: intervals at a time, up to ``MAX_EPOCHS`` epochs in all (then it stops, as if paused).
     EXTEND_INTERVALS = 10
     MAX_EPOCHS = 1_000_000
 
     def __init__(self, on_frame, *, chunk_seconds: float = 0.15, first_chunk: int | None = None, on_error=None,
-                 on_seconds: float = 0.08):
+                 on_seconds: float = 0.06):
         self.on_frame = on_frame
         self.on_error = on_error
         self.chunk_seconds = chunk_seconds
@@ -209,20 +209,31 @@ class Player:
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
+    def _carry_on(self, run) -> bool:
+        """A run at its last epoch goes on if Play is on, it did not diverge and it is under
+        ``MAX_EPOCHS``; True then. It grows by half its length (at least ``EXTEND_INTERVALS`` snapshot
+        intervals): its arrays are copied, and the curve's axis redrawn, only a few times in a long play."""
+        if not self.on or run.diverged_at is not None or run.epochs >= self.MAX_EPOCHS:
+            return False
+        grow = max(self.EXTEND_INTERVALS * run.every, run.epochs // 2 // run.every * run.every)
+        run.extend(min(grow, self.MAX_EPOCHS - run.epochs))
+        return True
+
     def _work(self, run, cancel):
         chunk = self.first_chunk or run.every
         seconds_per_chunk = self.on_seconds if self.on else self.chunk_seconds
         try:
             while not cancel.is_set():
-                if run.done:
-                    if not self.on or run.diverged_at is not None or run.epochs >= self.MAX_EPOCHS:
-                        break
-                    run.extend(self.EXTEND_INTERVALS * run.every)
+                if run.done and not self._carry_on(run):
+                    break
                 t0 = time.perf_counter()
                 trained = 0
                 # A chunk in pieces of one snapshot interval, the cancel flag checked between them, so
-                # that stop() returns after one piece (milliseconds), not after the whole chunk.
-                while trained < chunk and not run.done and not cancel.is_set():
+                # that stop() returns after one piece (milliseconds), not after the whole chunk. Played
+                # on past its epochs, the run grows within the chunk: frames keep their pace.
+                while trained < chunk and not cancel.is_set():
+                    if run.done and not self._carry_on(run):
+                        break
                     trained += run.advance(min(run.every, chunk - trained))
                 seconds = time.perf_counter() - t0
                 if cancel.is_set():
