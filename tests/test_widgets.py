@@ -598,11 +598,12 @@ def test_the_panel_has_a_fixed_layout():
     fixed cells where a hidden units slider keeps its cell; the pictures scale down."""
     panel = playground(epochs=EPOCHS)
     children = list(panel.widget.children)
-    grid, buttons = children[0], children[1]
+    grid, inputs, buttons = children[0], children[1], children[2]
     assert isinstance(grid, widgets.GridBox) and grid.layout.grid_template_columns == "repeat(auto-fill, 280px)"
+    assert inputs is panel.controls["features"] and inputs not in grid.children    # the inputs: a row of their own
     assert list(buttons.children) == [panel.play_button, panel.step_button, panel.reset_button, panel.neurons_toggle,
                                       panel.pictures]
-    assert children[2] is panel.status and panel.status.layout.align_self == "stretch"
+    assert children[3] is panel.status and panel.status.layout.align_self == "stretch"
     hidden = panel.controls["hidden"]
     assert hidden.layout.display == "contents"           # its sliders are cells of the grid
     assert panel.image.layout.max_width and panel.image.layout.height == "auto"

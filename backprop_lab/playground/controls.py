@@ -147,8 +147,8 @@ class FeatureToggles(widgets.HBox):
     """The inputs control: a label and one toggle per feature of ``FEATURES`` (x1, x2, x1^2, ...), on
     for the network's inputs. ``value`` is the tuple of the features on, in ``FEATURES`` order, and
     can be observed and set like a single widget's. Turning every toggle off gives ``()``, which the
-    panel refuses with the settings' message (at least one input). In the panel's grid the control
-    takes a whole row."""
+    panel refuses with the settings' message (at least one input). The panel shows it on a row of
+    its own, under the grid of the other controls."""
 
     value = traitlets.Tuple()
     description = traitlets.Unicode("inputs")
@@ -157,13 +157,13 @@ class FeatureToggles(widgets.HBox):
         self._syncing = False
         self.buttons = {name: with_class(widgets.ToggleButton(value=name in value, description=FEATURE_LABELS[name],
                                                               tooltip=f"use {name} as an input",
-                                                              layout={"width": "64px", "flex": "0 0 auto"}),
+                                                              layout={"width": "56px", "flex": "0 0 auto"}),
                                          "bl-feature")
                         for name in FEATURES}
         label = widgets.HTML('<span title="' + TOOLTIPS["features"] + '">inputs</span>',
                              layout={"width": STYLE["description_width"], "flex": "0 0 auto"})
         super().__init__([label, *self.buttons.values()],
-                         layout={"grid_column": "1 / -1", "flex_flow": "row wrap", "align_items": "center"}, **kwargs)
+                         layout={"flex_flow": "row wrap", "align_items": "center"}, **kwargs)
         self.value = tuple(value)
         for b in self.buttons.values():
             b.observe(self._from_buttons, names="value")

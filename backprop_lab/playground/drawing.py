@@ -40,7 +40,7 @@ class PanelCanvas:
     def __init__(self, *, resolution: int = RESOLUTION, figsize=FIGSIZE, dpi: int = DPI):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         self.resolution = resolution
         width, height = figsize
@@ -52,6 +52,7 @@ class PanelCanvas:
         self.ax_curve, self.ax_boundary = ax, bx
         self._lut = colour_table(TINTS)
         plain_log_axis(ax, minor_span=1e3)            # (deeper than 3 decades: the decades alone)
+        ax.yaxis.set_major_formatter(FuncFormatter(short_decade))
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
@@ -223,6 +224,11 @@ class PanelCanvas:
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         return np.asarray(self.canvas.buffer_rgba())
+
+
+def short_decade(value, _=None) -> str:
+    """A decade's tick label that fits the panel's narrow margin: 1, 0.1, 0.01, then 1e-3, 1e-4, ..."""
+    return f"{value:g}" if value >= 0.01 else f"1e{round(np.log10(value))}"
 
 
 #: A curve has at most about this many points drawn: the picture is a few hundred pixels wide.

@@ -102,7 +102,7 @@ class PanelView:
         self.pictures = with_class(widgets.ToggleButtons(options=list(PICTURES), value=check_picture(picture),
                                                          tooltips=list(PICTURES.values()),
                                                          tooltip="the picture under the buttons",
-                                                         style={"button_width": "78px"},
+                                                         style={"button_width": "86px"},
                                                          layout={"flex": "0 0 auto"}), "bl-pictures")
         self.pictures.observe(lambda change: None if self.quiet or on_picture is None else on_picture(),
                               names="value")
@@ -127,16 +127,19 @@ class PanelView:
         self.replay.observe(lambda change: None if self.quiet else on_replay(change["new"]), names="value")
         self.code = with_class(widgets.HTML(""), "bl-code")
         # A grid of fixed cells: a control's place depends only on its order, never on another's width.
-        box = with_class(widgets.GridBox(list(self.controls.values()),
+        # The inputs' toggles take a row of their own, under the grid.
+        gridded = [w for name, w in self.controls.items() if name != "features"]
+        box = with_class(widgets.GridBox(gridded,
                                          layout={"grid_template_columns": f"repeat(auto-fill, {WIDTH})",
                                                  "grid_gap": "0px 8px", "width": "100%",
-                                                 "display": "grid" if self.controls else "none"}),
+                                                 "display": "grid" if gridded else "none"}),
                          "bl-controls")
         buttons = with_class(widgets.HBox([self.play_button, self.step_button, self.reset_button,
                                            self.neurons.toggle, self.pictures], layout={"flex_flow": "row wrap"}),
                              "bl-buttons")
-        self.widget = with_class(widgets.VBox([box, buttons, self.status, self.message, self.image, self.colours,
-                                               self.points.box, self.neurons.box, self.replay, self.code],
+        inputs = [self.controls["features"]] if "features" in self.controls else []
+        self.widget = with_class(widgets.VBox([box, *inputs, buttons, self.status, self.message, self.image,
+                                               self.colours, self.points.box, self.neurons.box, self.replay, self.code],
                                               layout={"width": "100%", "max_width": "900px"}), "bl-playground")
 
     # ---- values set by the view itself ----------------------------------------------------------
