@@ -230,3 +230,14 @@ def test_a_long_curve_is_thinned_to_its_buckets_lows_and_highs():
     assert np.all(np.diff(xs) >= 0)                                  # still in epoch order
     short = np.arange(1, 101), values[:100]
     assert thin(*short)[0] is short[0] and thin(*short)[1] is short[1]
+
+
+def test_a_network_deeper_than_the_colours_still_gets_a_line_per_layer():
+    x, y = bl.load_dataset("xor", seed=0)
+    h = bl.train(bl.MLP((2, 4, 4, 4, 4, 4, 4, 1), seed=0), x, y, epochs=50, lr=1.0, record_gradients=True,
+                 print_fn=None)
+    canvas = PanelCanvas()
+    canvas.start(x, y, epochs=50)
+    canvas.frame(h.model, h.loss, grad_rms=h.grad_rms)
+    shown = [line for line in canvas.gradient_lines if line.get_visible()]
+    assert len(shown) == 7 and len({(line.get_color(), line.get_linestyle()) for line in shown}) == 7

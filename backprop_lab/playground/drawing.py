@@ -136,6 +136,11 @@ class PanelCanvas:
             return False
         self.gradients = layers
         ax = self.ax_curve
+        while layers is not None and len(self.gradient_lines) < layers:     # a deeper network: more lines
+            colour = GRADIENT_COLOURS[len(self.gradient_lines) % len(GRADIENT_COLOURS)]
+            line, = ax.plot([], [], lw=1.3, ls="--", color=colour, animated=True)
+            self.gradient_lines.append(line)
+            self._dynamic.append(line)
         for line in (self.train_line, self.test_line):
             line.set_visible(layers is None)
         for j, line in enumerate(self.gradient_lines):
@@ -149,8 +154,9 @@ class PanelCanvas:
         else:
             ax.set_ylabel("gradient")
             labels = [f"layer {j + 1}" if j < layers - 1 else "output" for j in range(layers)]
-            self.legend = ax.legend(self.gradient_lines[:layers], labels, fontsize="x-small", loc="lower left",
-                                    ncols=min(layers, 2))
+            # Upper right: the gradients rarely reach the top decade (the axis goes up to 1).
+            self.legend = ax.legend(self.gradient_lines[:layers], labels, fontsize="x-small", loc="upper right",
+                                    ncols=min(layers, 3))
         self.ylim = None
         return True
 
