@@ -17,7 +17,7 @@ from backprop_lab.playground.drawing import MAX_POINTS, thin
 from backprop_lab.playground.images import colour_image, colour_table
 from backprop_lab.playground.live import LiveRun
 from backprop_lab.playground.network_picture import EDGE_RGB, NetworkPicture
-from backprop_lab.widgets import PanelCanvas, playground
+from backprop_lab.widgets import PanelCanvas, playground, render_network, render_run
 
 pytestmark = pytest.mark.usefixtures("stop_panels")
 
@@ -241,3 +241,14 @@ def test_a_network_deeper_than_the_colours_still_gets_a_line_per_layer():
     canvas.frame(h.model, h.loss, grad_rms=h.grad_rms)
     shown = [line for line in canvas.gradient_lines if line.get_visible()]
     assert len(shown) == 7 and len({(line.get_color(), line.get_linestyle()) for line in shown}) == 7
+
+
+def test_the_pictures_as_plain_functions_for_a_notebook():
+    x, y = bl.load_dataset("xor", seed=0)
+    h = bl.train(bl.MLP((2, 6, 1), seed=0), x, y, epochs=200, lr=1.0, record_gradients=True, print_fn=None)
+    np.testing.assert_array_equal(_png_pixels(render_network(h.model, x, y)), NetworkPicture().pixels(h.model, x, y))
+    loss, grads = (_png_pixels(render_run(h.model, h, x, y, gradients=g)) for g in (False, True))
+    assert loss.shape == grads.shape and not np.array_equal(loss, grads)
+    plain = bl.train(bl.MLP((2, 6, 1), seed=0), x, y, epochs=20, lr=1.0, print_fn=None)
+    with pytest.raises(ValueError, match="record_gradients=True"):
+        render_run(plain.model, plain, x, y, gradients=True)

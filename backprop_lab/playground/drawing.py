@@ -26,6 +26,7 @@ RESOLUTION = 80                   # boundary image: grid points per side
 TINTS = 0.45                      # the boundary image's colours mixed with white (as plot_decision_boundary's alpha)
 #: The gradient lines, layer 1 first (the output layer's is the last used): dark to light, as the
 #: signal fades on its way back.
+GRADIENTS_TITLE = "Gradient size by layer (RMS)"
 GRADIENT_COLOURS = ("#1b3a6b", "#2f7fc1", "#6bb3d9", "#f28e2b", "#e15759")
 
 
@@ -271,17 +272,23 @@ def curve_title(diverged_at) -> str:
     return "Learning curve" if diverged_at is None else f"Learning curve (diverged at epoch {diverged_at})"
 
 
-def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION) -> bytes:
+def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION, gradients: bool = False) -> bytes:
     """PNG bytes of one run: the learning curve (left), the decision boundary of ``model`` (right).
 
     model: the network to draw (e.g. ``history.model`` or ``history.model_at(epoch)``); x: (N, 2)
     points; y: (N, 1) labels. ``epoch`` (optional) marks that epoch on the curve and names it in the
-    boundary's title (default: the last epoch). A fresh ``PanelCanvas`` each call; the playground keeps one.
+    boundary's title (default: the last epoch). ``gradients=True`` draws the playground's gradients
+    picture instead of the loss: ``history.grad_rms`` (``train(..., record_gradients=True)``), one
+    line per layer. A fresh ``PanelCanvas`` each call; the playground keeps one.
     """
+    if gradients and history.grad_rms is None:
+        raise ValueError("gradients=True draws history.grad_rms, which this History has not recorded: train "
+                         "with bl.train(..., record_gradients=True).")
     canvas = PanelCanvas(resolution=resolution)
     canvas.start(x, y, epochs=history.config.get("epochs", len(history.loss)))
     with np.errstate(all="ignore"):
         correct = int(np.count_nonzero((model.forward(x) > 0.5) == (np.asarray(y) > 0.5)))
     shown = history.epochs if epoch is None else epoch
     return canvas.frame(model, history.loss, epoch=epoch, title=f"Epoch {shown}: {correct}/{len(y)} correct",
-                        curve_title=curve_title(history.diverged_at), diverged_at=history.diverged_at)
+                        curve_title=GRADIENTS_TITLE if gradients else curve_title(history.diverged_at),
+                        diverged_at=history.diverged_at, grad_rms=history.grad_rms if gradients else None)

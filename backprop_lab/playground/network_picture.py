@@ -177,3 +177,13 @@ def _font_file() -> str:
     has the subscripts and the square of the feature names, which Pillow's own default font lacks."""
     from matplotlib import font_manager
     return font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+
+
+def render_network(model, x, y=None, features=None) -> bytes:
+    """PNG bytes of the playground's network picture of ``model`` over the plane of the points x (N, 2),
+    with the labels y (N, 1) on the output node; ``features``: the network's inputs (None: x1, x2).
+    ``bl.plot_network`` draws the same graph as a matplotlib figure."""
+    from ..validation import as_2d_array
+
+    x = as_2d_array(x, "x")
+    return NetworkPicture().frame(model, x, None if y is None else as_2d_array(y, "y"), features)

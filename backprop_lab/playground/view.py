@@ -22,7 +22,7 @@ import numpy as np
 
 from ..figures.plots import DPI
 from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, dropdown_options, make_control, widget_value, with_class
-from .drawing import FIGSIZE, PanelCanvas, curve_title
+from .drawing import FIGSIZE, GRADIENTS_TITLE, PanelCanvas, curve_title
 from .network_picture import NetworkPicture
 from .neuron_box import NeuronBox
 from .points import PointsBox
@@ -41,7 +41,6 @@ PICTURES = {"boundary": "the learning curve and the decision boundary",
                        "(blue positive, red negative, thicker larger), the decision boundary at the output",
             "gradients": "how large each layer's weight gradient is, epoch by epoch (log scale): in a deep "
                          "sigmoid network the first layers get far smaller gradients than the last"}
-GRADIENTS_TITLE = "Gradient size by layer (RMS)"
 
 
 def check_picture(picture: str) -> str:
