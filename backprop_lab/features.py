@@ -22,6 +22,10 @@ FEATURES = {
     "sin(x2)": lambda x: np.sin(x[:, 1]),
 }
 
+#: How the pictures and the panel write each feature.
+LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁",
+          "sin(x2)": "sin x₂"}
+
 
 def feature_names(names) -> tuple[str, ...]:
     """``names`` (one name or a sequence) checked against ``FEATURES`` and made canonical; an unknown

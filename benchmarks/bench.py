@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy_floor  # noqa: E402
+import playground_views  # noqa: E402
 import seed_reference  # noqa: E402
 
 import backprop_lab as bl  # noqa: E402
@@ -191,6 +192,7 @@ def bench(repeat, ref_epochs, sweep_epochs):
         ms, n, when = keys
         row(f"browser: key on a slider -> first new image ({n} keys, {when[:16]})", ms, "ms", None, "≤ 400 ms",
             ms <= 400)
+    playground_views.rows(row, repeat)          # issue 22: Play's frame rate, the network picture
 
 def profile_train(epochs=1000):
     """Where train()'s time goes: cumulative stages (forward, + loss, + backward, + step = the bare

@@ -68,7 +68,7 @@ def test_setting_gives_the_canonical_value(name, value, canonical):
     ("noise", 1.5, ValueError, "noise is the standard deviation"),
     ("noise", True, ValueError, "noise is the standard deviation"),
     ("colour", "red", ValueError,
-     "unknown setting 'colour'; valid names are: activation, batch_size, dataset, epochs, hidden"),
+     "unknown setting 'colour'; valid names are: activation, batch_size, dataset, epochs, features, hidden"),
 ])
 def test_setting_refuses_bad_values_naming_the_setting(name, value, error, match):
     with pytest.raises(error, match=match):
@@ -76,8 +76,7 @@ def test_setting_refuses_bad_values_naming_the_setting(name, value, error, match
 
 
 def test_every_playground_setting_but_test_has_a_rule():
-    # batch_size and weight_decay are train/sweep settings the panel does not offer (yet)
-    assert set(RULES) - {"batch_size", "weight_decay"} == set(DEFAULTS) - {"test"}
+    assert set(RULES) == set(DEFAULTS) - {"test"}
     assert hidden_sizes((2,)) == (2,)
 
 

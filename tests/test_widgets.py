@@ -84,7 +84,8 @@ def test_only_the_requested_controls_exist_and_the_rest_is_fixed():
     # output_activation stays None ("follow the activation"); the run resolves it
     assert panel.settings() == {"dataset": "xor", "lr": 1.0, "hidden": (4, 3), "activation": "sigmoid",
                                 "output_activation": None, "optimizer": "gd", "loss": "mse",
-                                "epochs": EPOCHS, "seed": 0, "init": "normal", "noise": 0.0, "test": False}
+                                "epochs": EPOCHS, "seed": 0, "init": "normal", "noise": 0.0, "test": False,
+                                "batch_size": None, "weight_decay": 0.0, "features": ("x1", "x2")}
     assert panel.live.settings["output_activation"] == "sigmoid"
     # it trained once, completely and in this thread, at construction, with exactly those settings
     assert not panel.playing and panel.live.done and panel.live.epoch == EPOCHS
@@ -511,7 +512,7 @@ def test_every_control_and_button_has_a_tooltip():
     interactive = [w for w in _all_widgets(panel.widget)
                    if isinstance(w, (widgets.ValueWidget, widgets.Button))
                    and not isinstance(w, (widgets.HTML, widgets.Image))]
-    assert len(interactive) >= 16                       # 11 controls (+3 units sliders), 3 buttons, a toggle, replay
+    assert len(interactive) >= 27     # 14 controls (+3 units sliders, 7 feature toggles), 3 buttons, 2 toggles, replay
     for w in interactive:
         assert isinstance(w.tooltip, str) and len(w.tooltip) > 10, (w.description, w.tooltip)
     # a Box's view fails to render with a tooltip (ipywidgets 8.1): none on the boxes
@@ -597,10 +598,12 @@ def test_the_panel_has_a_fixed_layout():
     fixed cells where a hidden units slider keeps its cell; the pictures scale down."""
     panel = playground(epochs=EPOCHS)
     children = list(panel.widget.children)
-    grid, buttons = children[0], children[1]
+    grid, inputs, buttons = children[0], children[1], children[2]
     assert isinstance(grid, widgets.GridBox) and grid.layout.grid_template_columns == "repeat(auto-fill, 280px)"
-    assert list(buttons.children) == [panel.play_button, panel.step_button, panel.reset_button, panel.neurons_toggle]
-    assert children[2] is panel.status and panel.status.layout.align_self == "stretch"
+    assert inputs is panel.controls["features"] and inputs not in grid.children    # the inputs: a row of their own
+    assert list(buttons.children) == [panel.play_button, panel.step_button, panel.reset_button, panel.neurons_toggle,
+                                      panel.pictures]
+    assert children[3] is panel.status and panel.status.layout.align_self == "stretch"
     hidden = panel.controls["hidden"]
     assert hidden.layout.display == "contents"           # its sliders are cells of the grid
     assert panel.image.layout.max_width and panel.image.layout.height == "auto"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from numbers import Integral
 
 from ..data import DATASETS, noise_level
+from ..features import feature_names
 from ..nn.activations import ACTIVATIONS
 from ..nn.layers import INITS
 from ..nn.losses import LOSSES
@@ -63,6 +64,7 @@ RULES = {
     "noise": noise_level,
     "batch_size": lambda v: None if v is None else check_positive_int(v, "batch_size"),
     "weight_decay": check_weight_decay,
+    "features": feature_names,
 }
 
 

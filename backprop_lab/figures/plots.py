@@ -33,23 +33,24 @@ def _scatter_classes(ax, x, labels):
     ax.set_aspect("equal", adjustable="box")
 
 
-def plain_log_axis(ax):
+def plain_log_axis(ax, minor_span: float = np.inf):
     """Log-scale y axis with plain tick labels (0.01, not mathtext 10⁻², which is slow to lay out).
 
     Minor ticks are labelled at 2 and 5 times a power of ten, or all of them when the view spans
-    less than a decade, so a narrow range still has numbers on it.
+    less than a decade, so a narrow range still has numbers on it; none when the view spans more
+    than ``minor_span`` (a ratio: 1e3 is three decades), where the decades alone are enough.
     """
     from matplotlib.ticker import FuncFormatter
 
     def minor(v, _):
         lo, hi = ax.yaxis.get_view_interval()
-        if v <= 0 or lo <= 0:
+        if v <= 0 or lo <= 0 or hi / lo > minor_span:
             return ""
         mantissa = round(v / 10 ** np.floor(np.log10(v)))
         return f"{v:g}" if hi / lo < 10 or mantissa in (2, 5) else ""
 
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("e-0", "e-")))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 

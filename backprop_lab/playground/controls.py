@@ -2,8 +2,10 @@
 
 ``make_control(name, value)`` builds the widget of one setting (``CONTROLS`` lists them). Sliders
 never update while dragged (``continuous_update=False``): a run starts when a control is released.
-``HiddenUnits`` is the one compound control: a slider for the number of hidden layers (1 to
+``HiddenUnits`` is a compound control: a slider for the number of hidden layers (1 to
 ``MAX_LAYERS``) and one slider of units per layer; its ``value`` is the tuple of sizes, e.g. (10, 10).
+``FeatureToggles`` is the other: one toggle per input feature (TensorFlow Playground's input column);
+its ``value`` is the tuple of the features switched on, e.g. ("x1", "x2", "x1*x2").
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import traitlets
 
 from ..data import DATASETS
 from ..experiments.settings import hidden_sizes
+from ..features import FEATURES
+from ..features import LABELS as FEATURE_LABELS
 from ..nn.activations import ACTIVATIONS
 from ..nn.layers import INITS
 from ..nn.losses import LOSSES
@@ -21,7 +25,8 @@ from ..nn.optim import OPTIMIZERS
 from ..validation import canonical_names
 
 #: The control names a panel can show, in their default order.
-CONTROLS = ("dataset", "lr", "hidden", "activation", "optimizer", "loss", "epochs", "seed", "init", "noise", "test")
+CONTROLS = ("dataset", "lr", "hidden", "activation", "optimizer", "loss", "epochs", "seed", "init", "noise", "test",
+            "batch_size", "weight_decay", "features")
 
 LR_RANGE = (-5, 2)           # the learning-rate slider spans 10**-5 .. 10**2
 LR_STEP = 0.1                # in powers of ten
@@ -35,6 +40,9 @@ EPOCHS_RANGE = (100, 10000)
 EPOCHS_STEP = 100
 NOISE_MAX = 0.3
 NOISE_DIGITS = 10            # the noise a slider gives is rounded to this many decimals (float noise of JS steps)
+#: The batch sizes offered (None: the full batch), and the L2 rates: TensorFlow Playground's list.
+BATCH_SIZES = (None, 1, 2, 4, 8, 16, 32, 64)
+WEIGHT_DECAYS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 #: What every control does, shown when the pointer rests on it (a control without one shows "null").
 TOOLTIPS = {
@@ -49,6 +57,12 @@ TOOLTIPS = {
     "init": "how the initial weights are drawn",
     "noise": "standard deviation of the jitter added to every point",
     "test": "also draw points from the same generator that are never trained on",
+    "batch_size": "samples per update: full = all of them (the lab's gradient descent), 1 = one sample per "
+                  "step (SGD); the points are shuffled every epoch",
+    "weight_decay": "L2 regularisation: λ in the penalty ½λ‖W‖² on the weights (not the biases), which pulls "
+                    "every weight towards 0",
+    "features": "the network's inputs, each a function of the point (x₁, x₂): x₁·x₂ lets even a network "
+                "without hidden layers separate XOR",
 }
 
 STYLE = {"description_width": "95px"}
@@ -129,6 +143,68 @@ class HiddenUnits(widgets.HBox):
             self._syncing = False
 
 
+class FeatureToggles(widgets.HBox):
+    """The inputs control: a label and one toggle per feature of ``FEATURES`` (x1, x2, x1^2, ...), on
+    for the network's inputs. ``value`` is the tuple of the features on, in ``FEATURES`` order, and
+    can be observed and set like a single widget's. Turning every toggle off gives ``()``, which the
+    panel refuses with the settings' message (at least one input). The panel shows it on a row of
+    its own, under the grid of the other controls."""
+
+    value = traitlets.Tuple()
+    description = traitlets.Unicode("inputs")
+
+    def __init__(self, value=("x1", "x2"), **kwargs):
+        self._syncing = False
+        self.buttons = {name: with_class(widgets.ToggleButton(value=name in value, description=FEATURE_LABELS[name],
+                                                              tooltip=f"use {name} as an input",
+                                                              layout={"width": "56px", "flex": "0 0 auto"}),
+                                         "bl-feature")
+                        for name in FEATURES}
+        label = widgets.HTML('<span title="' + TOOLTIPS["features"] + '">inputs</span>',
+                             layout={"width": STYLE["description_width"], "flex": "0 0 auto"})
+        super().__init__([label, *self.buttons.values()],
+                         layout={"flex_flow": "row wrap", "align_items": "center"}, **kwargs)
+        self.value = tuple(value)
+        for b in self.buttons.values():
+            b.observe(self._from_buttons, names="value")
+        self._look()
+
+    @traitlets.validate("value")
+    def _check_value(self, proposal):
+        value = tuple(proposal["value"])
+        unknown = [v for v in value if v not in FEATURES]
+        if unknown:
+            raise traitlets.TraitError(f"unknown feature(s) {unknown}; valid features are: {', '.join(FEATURES)}.")
+        return tuple(name for name in FEATURES if name in value)
+
+    @traitlets.observe("value")
+    def _to_buttons(self, change):
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for name, b in self.buttons.items():
+                b.value = name in change["new"]
+        finally:
+            self._syncing = False
+        self._look()
+
+    def _from_buttons(self, change):
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.value = tuple(name for name, b in self.buttons.items() if b.value)
+        finally:
+            self._syncing = False
+        self._look()
+
+    def _look(self):
+        # A pressed ToggleButton only looks darker: an input in use is coloured, as the neuron-maps toggle.
+        for b in self.buttons.values():
+            b.button_style = "info" if b.value else ""
+
+
 def _show(slider, shown: bool):
     """Show or hide a units slider; hidden, it keeps its place (and its value) for when it comes back."""
     slider.layout.visibility = None if shown else "hidden"
@@ -202,7 +278,36 @@ def make_control(name: str, value):
                                    continuous_update=False, **common)
     if name == "test":
         return widgets.Checkbox(value=value, description="held-out points", indent=True, **common)
+    if name in ("batch_size", "weight_decay"):
+        return widgets.Dropdown(options=dropdown_options(name, value), value=widget_value(name, value),
+                                description="batch size" if name == "batch_size" else "L2 (λ)", **common)
+    if name == "features":
+        return FeatureToggles(value)
     raise ValueError(f"unknown control {name!r}; valid controls are: {', '.join(CONTROLS)}.")
+
+
+#: The full batch on the batch-size menu: ipywidgets' Dropdown takes None for "nothing selected", so the
+#: menu's value for batch_size=None is 0.
+FULL_BATCH = 0
+
+
+def widget_value(name: str, value):
+    """The control's value for the setting's ``value`` (batch_size None: ``FULL_BATCH``)."""
+    return FULL_BATCH if name == "batch_size" and value is None else value
+
+
+def setting_value(name: str, value):
+    """The setting's value for the control's ``value`` (the inverse of ``widget_value``)."""
+    return None if name == "batch_size" and value == FULL_BATCH else value
+
+
+def dropdown_options(name: str, value) -> list:
+    """The (label, value) pairs of the batch-size or L2 menu: the usual choices and ``value``."""
+    if name == "batch_size":
+        sizes = sorted(set(BATCH_SIZES[1:]) | ({value} - {None}))
+        return [("full", FULL_BATCH)] + [(str(b), b) for b in sizes]
+    rates = sorted(set(WEIGHT_DECAYS) | {float(value)})
+    return [("0 (none)" if r == 0 else f"{r:g}", r) for r in rates]
 
 
 def check_controls(controls) -> tuple:

@@ -7,6 +7,9 @@ that change (``draw_artist``: the curves, the boundary image, the points, the bo
 encodes the pixels: JPEG while a run plays, PNG otherwise (``images.encode``). The boundary image is
 written straight from the network's output on a grid (``images.boundary_rgb``). The loss axis grows
 by whole decades when a loss leaves it (the only time the static part is redrawn within a run).
+The left axes show either the loss or, in the "gradients" picture, the root-mean-square of each
+layer's weight gradient per epoch (``History.grad_rms``), one line per layer on a log scale: a deep
+sigmoid network's first layer gets gradients orders of magnitude smaller than its last.
 ``render_run`` is the same picture as a plain function.
 """
 from __future__ import annotations
@@ -21,6 +24,10 @@ from .images import boundary_rgb, colour_table, encode
 FIGSIZE = (7.0, 2.8)
 RESOLUTION = 80                   # boundary image: grid points per side
 TINTS = 0.45                      # the boundary image's colours mixed with white (as plot_decision_boundary's alpha)
+#: The gradient lines, layer 1 first (the output layer's is the last used): dark to light, as the
+#: signal fades on its way back.
+GRADIENTS_TITLE = "Gradient size by layer (RMS)"
+GRADIENT_COLOURS = ("#1b3a6b", "#2f7fc1", "#6bb3d9", "#f28e2b", "#e15759")
 
 
 class PanelCanvas:
@@ -34,7 +41,7 @@ class PanelCanvas:
     def __init__(self, *, resolution: int = RESOLUTION, figsize=FIGSIZE, dpi: int = DPI):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         self.resolution = resolution
         width, height = figsize
@@ -45,7 +52,8 @@ class PanelCanvas:
         ax, bx = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
         self.ax_curve, self.ax_boundary = ax, bx
         self._lut = colour_table(TINTS)
-        plain_log_axis(ax)
+        plain_log_axis(ax, minor_span=1e3)            # (deeper than 3 decades: the decades alone)
+        ax.yaxis.set_major_formatter(FuncFormatter(short_decade))
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
@@ -63,17 +71,20 @@ class PanelCanvas:
         self.points = bx.scatter([], [], s=18, edgecolors="k", linewidths=0.4, animated=True)
         self.test_points = bx.scatter([], [], facecolors="w", s=16, linewidths=1.2, marker="s", animated=True)
         self.boundary_title = bx.set_title("Decision boundary", fontsize="medium", animated=True)
+        self.gradient_lines = [ax.plot([], [], lw=1.3, color=c, animated=True)[0] for c in GRADIENT_COLOURS]
         self._dynamic = [self.train_line, self.test_line, self.cross, self.marker, self.image, self.points,
-                         self.test_points, self.boundary_title]
+                         self.test_points, self.boundary_title, *self.gradient_lines]
+        self.gradients = None                    # the number of gradient lines shown (None: the loss)
         self._background = None
         self._static = None
         self.ylim = None
 
     # ---- a run ----------------------------------------------------------------------------------
-    def start(self, x, y, x_test=None, y_test=None, epochs: int = 1):
+    def start(self, x, y, x_test=None, y_test=None, epochs: int = 1, net_inputs=None):
         """Set up a run of ``epochs`` epochs on the points x (N, 2), y (N, 1) (and the held-out
-        x_test, y_test, drawn as hollow squares). The static part is redrawn only if the run's
-        epochs, the plane's extent or the legend differ from the last run's."""
+        x_test, y_test, drawn as hollow squares). ``net_inputs(points)`` gives the network's inputs for
+        points of the plane (the run's features; None: the points themselves). The static part is
+        redrawn only if the run's epochs, the plane's extent or the legend differ from the last run's."""
         pts = x if x_test is None else np.concatenate([x, x_test])
         # The built-in data sets lie in the unit square: one extent for all of them (wider data: whole
         # quarters around it), so changing the data set rarely redraws the axes. No points yet (drawn by
@@ -87,13 +98,15 @@ class PanelCanvas:
         if static != self._static:
             self._static, self._background = static, None
             self.ax_curve.set_xlim(0, self.epochs)
-            self.legend.set_visible(x_test is not None)
+            if self.gradients is None:                   # the loss legend: train and held-out
+                self.legend.set_visible(x_test is not None)
             self.ax_boundary.set_xlim(extent[0], extent[1])
             self.ax_boundary.set_ylim(extent[2], extent[3])
             self.image.set_extent(extent)
             g0, g1 = np.meshgrid(np.linspace(extent[0], extent[1], self.resolution),
                                  np.linspace(extent[2], extent[3], self.resolution))
             self.grid = np.column_stack([g0.ravel(), g1.ravel()])
+        self.net_grid = self.grid if net_inputs is None else net_inputs(self.grid)
         self.points.set_offsets(x)
         self.points.set_facecolors(_class_colours(y))
         self.test_points.set_visible(x_test is not None)
@@ -117,11 +130,42 @@ class PanelCanvas:
         dx, dy = self.ax_boundary.transData.transform((x1, x2))
         return float(dx), float(self.figure.bbox.height - dy)
 
-    def _fit_loss_axis(self, values):
-        """Set the loss axis to whole decades around ``values`` (at least 0.001 to 1; within a run it
-        only widens). True if it changed, which means redrawing the static part."""
+    def _show_gradients(self, layers):
+        """Switch the left axes to ``layers`` gradient lines (None: the loss). True if that changed the
+        static part (labels, legend), which then has to be redrawn."""
+        if layers == self.gradients:
+            return False
+        self.gradients = layers
+        ax = self.ax_curve
+        while layers is not None and len(self.gradient_lines) < layers:     # a deeper network: more lines
+            colour = GRADIENT_COLOURS[len(self.gradient_lines) % len(GRADIENT_COLOURS)]
+            line, = ax.plot([], [], lw=1.3, ls="--", color=colour, animated=True)
+            self.gradient_lines.append(line)
+            self._dynamic.append(line)
+        for line in (self.train_line, self.test_line):
+            line.set_visible(layers is None)
+        for j, line in enumerate(self.gradient_lines):
+            line.set_visible(layers is not None and j < layers)
+            line.set_data([], [])
+        self.legend.remove()
+        if layers is None:
+            ax.set_ylabel("loss")
+            self.legend = ax.legend(handles=[self.train_line, self.test_line], fontsize="small", loc="upper right")
+            self.legend.set_visible(self._static is not None and self._static[2])
+        else:
+            ax.set_ylabel("gradient")
+            labels = [f"layer {j + 1}" if j < layers - 1 else "output" for j in range(layers)]
+            # Upper right: the gradients rarely reach the top decade (the axis goes up to 1).
+            self.legend = ax.legend(self.gradient_lines[:layers], labels, fontsize="x-small", loc="upper right",
+                                    ncols=min(layers, 3))
+        self.ylim = None
+        return True
+
+    def _fit_loss_axis(self, values, floor: float = 1e-3):
+        """Set the loss axis to whole decades around ``values`` (at least ``floor`` to 1; within a run
+        it only widens). True if it changed, which means redrawing the static part."""
         finite = values[np.isfinite(values) & (values > 0)]
-        lo, hi = 1e-3, 1.0
+        lo, hi = floor, 1.0
         if finite.size:
             lo = min(lo, 10.0 ** math.floor(math.log10(max(float(finite.min()), 1e-12))))
             hi = max(hi, 10.0 ** math.ceil(math.log10(min(float(finite.max()), 1e100))))
@@ -134,24 +178,33 @@ class PanelCanvas:
         return True
 
     def frame(self, model, loss, test=None, *, epoch=None, title="", curve_title="Learning curve",
-              diverged_at=None, fmt: str = "png") -> bytes:
+              diverged_at=None, fmt: str = "png", grad_rms=None) -> bytes:
         """PNG bytes of one moment of the run.
 
         model: the network to draw (its output on the grid); loss: the training loss per epoch so far
         (epoch i + 1 at index i); test: (epochs, losses) of the held-out points, or None; ``epoch``:
         a dashed marker on the curve (replay); ``title``: the boundary's title ("Epoch 300: 20/21
         correct"); ``diverged_at``: draw an ✕ where the run stopped, title in red; ``fmt``: "png"
-        or "jpeg" (see ``encode``).
+        or "jpeg" (see ``encode``). ``grad_rms`` (epochs so far, layers): draw these gradient sizes,
+        one line per layer, instead of the loss (the "gradients" picture).
         """
         loss = np.minimum(np.asarray(loss, dtype=np.float64), 1e100)
         epochs = np.arange(1, len(loss) + 1)
-        self.train_line.set_data(epochs, loss)
-        if test is not None:
-            self.test_line.set_data(test[0], np.minimum(test[1], 1e100))
-        values = loss if test is None else np.concatenate([loss, np.asarray(test[1], dtype=np.float64)])
-        if self._fit_loss_axis(values):
+        if self._show_gradients(None if grad_rms is None else np.shape(grad_rms)[1]):
             self._background = None
-        if diverged_at is not None:
+        if grad_rms is None:
+            self.train_line.set_data(*thin(epochs, loss))
+            if test is not None:
+                self.test_line.set_data(test[0], np.minimum(test[1], 1e100))
+            values = loss if test is None else np.concatenate([loss, np.asarray(test[1], dtype=np.float64)])
+        else:
+            grad_rms = np.minimum(np.asarray(grad_rms, dtype=np.float64), 1e100)
+            for j, line in enumerate(self.gradient_lines[:grad_rms.shape[1]]):
+                line.set_data(*thin(np.arange(1, len(grad_rms) + 1), grad_rms[:, j]))
+            values = grad_rms.ravel()
+        if self._fit_loss_axis(values, floor=1e-3 if grad_rms is None else 0.1):
+            self._background = None
+        if diverged_at is not None and grad_rms is None:
             self.cross.set_data([diverged_at], [loss[-1] if len(loss) else 1.0])
         else:
             self.cross.set_data([], [])
@@ -163,7 +216,7 @@ class PanelCanvas:
             self.curve_title.set_color("#a40000" if diverged_at is not None else "k")
             self._background = None
         with np.errstate(all="ignore"):
-            z = model.forward(self.grid).reshape(self.resolution, self.resolution)
+            z = model.forward(self.net_grid).reshape(self.resolution, self.resolution)
         self.image.set_data(boundary_rgb(np.nan_to_num(z, nan=0.5), self._lut))
         self.boundary_title.set_text(title)
         return encode(self._draw()[..., :3], fmt)
@@ -180,6 +233,35 @@ class PanelCanvas:
         return np.asarray(self.canvas.buffer_rgba())
 
 
+def short_decade(value, _=None) -> str:
+    """A decade's tick label that fits the panel's narrow margin: 1, 0.1, 0.01, then 1e-3, 1e-4, ..."""
+    return f"{value:g}" if value >= 0.01 else f"1e{round(np.log10(value))}"
+
+
+#: A curve has at most about this many points drawn: the picture is a few hundred pixels wide.
+MAX_POINTS = 2000
+
+
+def thin(epochs, values, max_points: int = MAX_POINTS):
+    """(epochs, values) of a curve with at most about ``max_points`` points: beyond that, each bucket of
+    consecutive epochs is drawn as its lowest and highest value (in epoch order), so no spike is lost
+    however long a run that Play carried on gets. Shorter curves come back as they are."""
+    n = len(values)
+    if n <= max_points:
+        return epochs, values
+    k = -(-n // (max_points // 2))                          # epochs per bucket
+    m = n // k * k
+    v = np.asarray(values[:m]).reshape(-1, k)
+    e = np.asarray(epochs[:m]).reshape(-1, k)
+    rows = np.arange(len(v))
+    lo = np.argmin(np.where(np.isnan(v), np.inf, v), axis=1)          # (a NaN is neither the lowest nor the highest)
+    hi = np.argmax(np.where(np.isnan(v), -np.inf, v), axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    xs = np.column_stack([e[rows, first], e[rows, second]]).ravel()
+    ys = np.column_stack([v[rows, first], v[rows, second]]).ravel()
+    return np.concatenate([xs, epochs[m:]]), np.concatenate([ys, values[m:]])
+
+
 def _class_colours(y):
     """Red for class 0, blue for class 1, per label of y (N, 1)."""
     return np.where(np.asarray(y)[:, 0] > 0.5, "tab:blue", "tab:red")
@@ -190,17 +272,23 @@ def curve_title(diverged_at) -> str:
     return "Learning curve" if diverged_at is None else f"Learning curve (diverged at epoch {diverged_at})"
 
 
-def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION) -> bytes:
+def render_run(model, history, x, y, epoch=None, *, resolution: int = RESOLUTION, gradients: bool = False) -> bytes:
     """PNG bytes of one run: the learning curve (left), the decision boundary of ``model`` (right).
 
     model: the network to draw (e.g. ``history.model`` or ``history.model_at(epoch)``); x: (N, 2)
     points; y: (N, 1) labels. ``epoch`` (optional) marks that epoch on the curve and names it in the
-    boundary's title (default: the last epoch). A fresh ``PanelCanvas`` each call; the playground keeps one.
+    boundary's title (default: the last epoch). ``gradients=True`` draws the playground's gradients
+    picture instead of the loss: ``history.grad_rms`` (``train(..., record_gradients=True)``), one
+    line per layer. A fresh ``PanelCanvas`` each call; the playground keeps one.
     """
+    if gradients and history.grad_rms is None:
+        raise ValueError("gradients=True draws history.grad_rms, which this History has not recorded: train "
+                         "with bl.train(..., record_gradients=True).")
     canvas = PanelCanvas(resolution=resolution)
     canvas.start(x, y, epochs=history.config.get("epochs", len(history.loss)))
     with np.errstate(all="ignore"):
         correct = int(np.count_nonzero((model.forward(x) > 0.5) == (np.asarray(y) > 0.5)))
     shown = history.epochs if epoch is None else epoch
     return canvas.frame(model, history.loss, epoch=epoch, title=f"Epoch {shown}: {correct}/{len(y)} correct",
-                        curve_title=curve_title(history.diverged_at), diverged_at=history.diverged_at)
+                        curve_title=GRADIENTS_TITLE if gradients else curve_title(history.diverged_at),
+                        diverged_at=history.diverged_at, grad_rms=history.grad_rms if gradients else None)

@@ -14,7 +14,8 @@ import struct
 
 import numpy as np
 
-from ..figures.neurons import colour_range, input_grid, neuron_layers, neuron_outputs
+from ..figures.network import network_layers, node_values
+from ..figures.neurons import colour_range
 from ..figures.plots import BOUNDARY_CMAP
 
 BOUNDARY_GREY = (60, 60, 60)
@@ -91,20 +92,21 @@ def mosaic(tiles, columns: int = MAP_COLUMNS, gap: int = MAP_GAP) -> np.ndarray:
     return out
 
 
-def neuron_map_images(model, x, resolution: int = 24, fmt: str = "png") -> list[tuple[bytes, int]]:
+def neuron_map_images(model, x, resolution: int = 24, fmt: str = "png", features=None) -> list[tuple[bytes, int]]:
     """The maps of every unit of ``model``'s layers except the output, over the plane around x (N, 2):
     one picture per hidden layer, its units' maps laid out by ``mosaic`` (one message to the browser
     per layer, not one per unit: a browser draws each image update in a few milliseconds).
+    ``features``: the network's inputs, columns of the points (``add_features``; None: x1, x2).
 
     Returns a list per hidden layer of (image bytes in ``fmt``, see ``encode``; the number of units).
     Each map is ``resolution`` pixels square, coloured red (low) to blue (high) over the activation's
     range (sigmoid 0 to 1) or, if unbounded, the layer's own range on the grid.
     """
-    grid, _ = input_grid(x, resolution)
-    values = neuron_outputs(model, grid)[:-1]                    # the hidden layers: (n_units, res, res)
+    values, _ = node_values(model, x, features, resolution)
+    values = values[1:-1]                                        # the hidden layers: (n_units, res, res)
     lut = colour_table()
     pictures = []
-    for group, v in zip(neuron_layers(model), values):
+    for group, v in zip(network_layers(model), values):
         lo, hi = colour_range(group, v)
         # Row 0 of the grid is the lowest x₂: flip so that up is up in the picture. All units at once.
         pictures.append((encode(mosaic(colour_image(v[:, ::-1], lo, hi, lut)), fmt), len(v)))

@@ -20,25 +20,39 @@ import time
 
 import numpy as np
 
+from ..features import add_features, feature_names
 from ..nn.losses import get_loss
 from ..nn.optim import get_optimizer
-from ..nn.train import History, train
+from ..nn.train import History, n_linear, train
 
 
 class LiveRun:
-    """One run of ``train(model, x, y, epochs, optimizer, loss)`` that advances a chunk at a time.
+    """One run of ``train(model, add_features(x, features), y, epochs, optimizer, loss, batch_size,
+    weight_decay, shuffle_seed)`` that advances a chunk at a time.
 
-    x (N, d), y (N, 1): training points; x_test, y_test: held-out points or None. ``optimizer`` an
-    ``Optimizer`` (this run's own: its state is the run's). Snapshots every ``every`` epochs (default
-    ``epochs // 50``, as ``train``). ``epoch``: the epochs trained so far; ``done``: all trained or diverged.
+    x (N, 2), y (N, 1): training points of the plane; x_test, y_test: held-out points or None.
+    ``features``: the network's inputs, columns of the points (``add_features``; None: x1, x2), and
+    ``inputs`` / ``test_inputs`` those columns; ``net_inputs(points)`` makes them for any points (the
+    pictures' grids). ``optimizer`` an ``Optimizer`` (this run's own: its state is the run's).
+    ``batch_size``, ``weight_decay`` and ``shuffle_seed`` as in ``train``: the shuffling goes on from
+    chunk to chunk (one generator for the run), so the chunks give one ``train`` call's numbers.
+    Snapshots every ``every`` epochs (default ``epochs // 50``, as ``train``). ``epoch``: the epochs
+    trained so far; ``done``: all trained or diverged. ``loss``, ``accuracy`` (epochs,) and ``grad_rms``
+    (epochs, number of weight matrices): per epoch, NaN where not trained yet (``History``'s).
     ``settings``: the playground settings the run was made from (``check_settings``'s dict), or None.
     ``replay_model``: the copy of ``model`` that ``snapshot_model`` loads older snapshots into (None
     until a replay needs it).
     """
 
     def __init__(self, model, x, y, *, epochs: int, optimizer, loss, x_test=None, y_test=None, every=None,
-                 settings: dict | None = None):
+                 settings: dict | None = None, features=None, batch_size=None, weight_decay: float = 0.0,
+                 shuffle_seed: int = 0):
         self.model, self.x, self.y, self.x_test, self.y_test = model, x, y, x_test, y_test
+        self.features = None if features is None else feature_names(features)
+        self.inputs = self.net_inputs(x)
+        self.test_inputs = None if x_test is None else self.net_inputs(x_test)
+        self.batch_size, self.weight_decay = batch_size, weight_decay
+        self._shuffle = np.random.default_rng(shuffle_seed)
         self.settings = settings
         self.replay_model = None
         self.epochs = epochs
@@ -48,11 +62,16 @@ class LiveRun:
         self.epoch = 0
         self.loss = np.full(epochs, np.nan)
         self.accuracy = np.full(epochs, np.nan)
+        self.grad_rms = np.full((epochs, n_linear(model)), np.nan)
         self.snapshot_epochs, self.snapshots = [0], [model.state_dict()]
         self.diverged_at, self.message = None, ""
         self.test_epochs, self.test_loss, self.test_accuracy = [], [], []
         self._scratch = copy.deepcopy(model) if x_test is not None else None
         self._measure_test(0, self.snapshots[0])
+
+    def net_inputs(self, points):
+        """The network's inputs for points of the plane (M, 2): their ``features`` columns (M, d)."""
+        return points if self.features is None else add_features(points, self.features)
 
     @property
     def done(self) -> bool:
@@ -64,6 +83,7 @@ class LiveRun:
         n = int(n)
         self.loss = np.concatenate([self.loss, np.full(n, np.nan)])
         self.accuracy = np.concatenate([self.accuracy, np.full(n, np.nan)])
+        self.grad_rms = np.concatenate([self.grad_rms, np.full((n, self.grad_rms.shape[1]), np.nan)])
         self.epochs += n
         if self.settings is not None:
             self.settings = {**self.settings, "epochs": self.epochs}
@@ -73,6 +93,7 @@ class LiveRun:
         it is exactly ``train(..., epochs=self.epoch)``, and the call shown says so."""
         if self.diverged_at is None and self.epoch < self.epochs:
             self.loss, self.accuracy = self.loss[:self.epoch].copy(), self.accuracy[:self.epoch].copy()
+            self.grad_rms = self.grad_rms[:self.epoch].copy()
             self.epochs = self.epoch
             if self.settings is not None:
                 self.settings = {**self.settings, "epochs": self.epochs}
@@ -83,12 +104,14 @@ class LiveRun:
         n = min(int(n), self.epochs - self.epoch)
         if n <= 0 or self.diverged_at is not None:
             return 0
-        h = train(self.model, self.x, self.y, epochs=n, optimizer=self.optimizer, loss=self.loss_fn,
-                  snapshot_every=self.every, print_fn=None)
+        h = train(self.model, self.inputs, self.y, epochs=n, optimizer=self.optimizer, loss=self.loss_fn,
+                  snapshot_every=self.every, print_fn=None, batch_size=self.batch_size,
+                  weight_decay=self.weight_decay, shuffle_seed=self._shuffle, record_gradients=True)
         start = self.epoch
         done = len(h.loss)
         self.loss[start:start + done] = h.loss
         self.accuracy[start:start + done] = h.accuracy
+        self.grad_rms[start:start + done] = h.grad_rms[:done]
         self.epoch += done
         for e, w in zip(h.snapshot_epochs[1:], h.snapshots[1:]):
             self.snapshots.append(w)                  # weights first: a reader takes the epochs' length
@@ -115,7 +138,7 @@ class LiveRun:
             return
         self._scratch.load_state_dict(weights)
         with np.errstate(all="ignore"):
-            pred = self._scratch.forward(self.x_test)
+            pred = self._scratch.forward(self.test_inputs)
             self.test_loss.append(float(self.loss_fn.value(pred, self.y_test)))
         self.test_epochs.append(epoch)
         self.test_accuracy.append(float(np.mean((pred > 0.5) == (self.y_test > 0.5))))
@@ -125,8 +148,10 @@ class LiveRun:
         h = History(self.loss[:self.epoch], self.accuracy[:self.epoch], list(self.snapshot_epochs),
                     list(self.snapshots), model=self.model,
                     config={"epochs": self.epochs, "lr": self.optimizer.lr, "optimizer": self.optimizer.name,
-                            "loss": self.loss_fn.name, "optimizer_repr": repr(self.optimizer)})
+                            "loss": self.loss_fn.name, "optimizer_repr": repr(self.optimizer),
+                            "batch_size": self.batch_size, "weight_decay": self.weight_decay})
         h.diverged_at, h.message = self.diverged_at, self.message
+        h.grad_rms = self.grad_rms[:self.epoch]
         return h
 
 
@@ -139,13 +164,13 @@ class Player:
     raises, the worker keeps the exception in ``error`` and calls ``on_error(run, exc)`` (if given).
     """
 
-    #: Playing on past the epochs setting (``play(run, on=True)``) adds this many snapshot intervals at a
-    #: time, up to ``MAX_EPOCHS`` epochs in all (then it stops, as if paused).
+    #: Playing on past the epochs setting (``play(run, on=True)``) adds at least this many snapshot
+    #: intervals at a time, up to ``MAX_EPOCHS`` epochs in all (then it stops, as if paused).
     EXTEND_INTERVALS = 10
     MAX_EPOCHS = 1_000_000
 
     def __init__(self, on_frame, *, chunk_seconds: float = 0.15, first_chunk: int | None = None, on_error=None,
-                 on_seconds: float = 0.08):
+                 on_seconds: float = 0.06):
         self.on_frame = on_frame
         self.on_error = on_error
         self.chunk_seconds = chunk_seconds
@@ -184,20 +209,31 @@ class Player:
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
+    def _carry_on(self, run) -> bool:
+        """A run at its last epoch goes on if Play is on, it did not diverge and it is under
+        ``MAX_EPOCHS``; True then. It grows by half its length (at least ``EXTEND_INTERVALS`` snapshot
+        intervals): its arrays are copied, and the curve's axis redrawn, only a few times in a long play."""
+        if not self.on or run.diverged_at is not None or run.epochs >= self.MAX_EPOCHS:
+            return False
+        grow = max(self.EXTEND_INTERVALS * run.every, run.epochs // 2 // run.every * run.every)
+        run.extend(min(grow, self.MAX_EPOCHS - run.epochs))
+        return True
+
     def _work(self, run, cancel):
         chunk = self.first_chunk or run.every
         seconds_per_chunk = self.on_seconds if self.on else self.chunk_seconds
         try:
             while not cancel.is_set():
-                if run.done:
-                    if not self.on or run.diverged_at is not None or run.epochs >= self.MAX_EPOCHS:
-                        break
-                    run.extend(self.EXTEND_INTERVALS * run.every)
+                if run.done and not self._carry_on(run):
+                    break
                 t0 = time.perf_counter()
                 trained = 0
                 # A chunk in pieces of one snapshot interval, the cancel flag checked between them, so
-                # that stop() returns after one piece (milliseconds), not after the whole chunk.
-                while trained < chunk and not run.done and not cancel.is_set():
+                # that stop() returns after one piece (milliseconds), not after the whole chunk. Played
+                # on past its epochs, the run grows within the chunk: frames keep their pace.
+                while trained < chunk and not cancel.is_set():
+                    if run.done and not self._carry_on(run):
+                        break
                     trained += run.advance(min(run.every, chunk - trained))
                 seconds = time.perf_counter() - t0
                 if cancel.is_set():

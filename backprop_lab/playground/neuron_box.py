@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..figures.neurons import neuron_layers
+from ..figures.network import network_layers
 from .controls import TOGGLE_LAYOUT, with_class
 from .images import MAP_COLUMNS, MAP_GAP, neuron_map_images
 
@@ -50,16 +50,16 @@ class NeuronBox:
         if self.shown and self.on_show is not None:
             self.on_show()
 
-    def draw(self, model, x, fmt: str = "png"):
+    def draw(self, model, x, fmt: str = "png", features=None):
         """The maps of every hidden unit of ``model`` over the plane around the points ``x`` (N, 2), a row
         per hidden layer (TensorFlow Playground's picture); BMP while a run plays (written in
-        microseconds), PNG otherwise."""
-        pictures = neuron_map_images(model, x, MAP_RESOLUTION, fmt=fmt)
+        microseconds), PNG otherwise. ``features``: the network's inputs (None: x1, x2)."""
+        pictures = neuron_map_images(model, x, MAP_RESOLUTION, fmt=fmt, features=features)
         units = [n for _, n in pictures]
         if units != self._units:                                 # a new architecture: new images
             self._units = units
             self.images = [_image(n) for n in units]
-            names = [layer[-1].name for layer in neuron_layers(model)[:-1]]
+            names = [layer[-1].name for layer in network_layers(model)[:-1]]
             # One row per hidden layer, as plot_neuron_maps draws them: the panel stays short.
             label = {"width": "95px", "flex": "0 0 auto"}
             self.box.children = [widgets.HBox([widgets.HTML(f"<small>layer {i + 1} ({name})</small>", layout=label),

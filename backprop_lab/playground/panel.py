@@ -10,8 +10,11 @@ while the kernel stays free. Play/Pause pauses and resumes, Step trains one snap
 (after a finished run it says so and keeps the run), Reset goes back to epoch 0. The replay
 slider steps through the snapshots of the run shown, and the status line describes the epoch shown.
 
+The buttons beside Play choose the picture (``picture``): the learning curve and the decision
+boundary, the network drawn as a graph, or each layer's gradient size beside the boundary.
+
 Everything the callbacks do is a method here (``run``, ``play``, ``pause``, ``step``, ``reset``,
-``show_epoch``), over ``LiveRun``/``Player`` (live.py), the settings (panel_settings.py) and
+``show_epoch``, ``show_picture``), over ``LiveRun``/``Player`` (live.py), the settings (panel_settings.py) and
 ``PanelView`` (view.py), which owns what is on screen. ``Playground`` owns the settings and the
 worker; errors go to the view's red message box; nothing raises out of a callback.
 """
@@ -25,12 +28,22 @@ import traitlets
 
 from ..nn.model import MLP
 from ..nn.optim import get_optimizer
-from .controls import NOISE_DIGITS, check_controls, round_lr
+from .controls import NOISE_DIGITS, check_controls, round_lr, setting_value
 from .drawing import RESOLUTION
 from .live import LiveRun, Player
-from .panel_settings import DATA_SETTINGS, DEFAULTS, YOUR_DATA, Data, check_settings, format_call, load_data, own_data
+from .panel_settings import (
+    DATA_SETTINGS,
+    DEFAULTS,
+    PLANE,
+    YOUR_DATA,
+    Data,
+    check_settings,
+    format_call,
+    load_data,
+    own_data,
+)
 from .status import DIVERGED_NOTE, FINISHED_NOTE, range_note
-from .view import PanelView
+from .view import PanelView, check_picture
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +55,15 @@ class Playground:
 
     ``view``: the ``PanelView`` on screen. Its widgets, also readable here: ``widget`` (the root,
     displayed when the panel is), ``controls`` (name -> widget), ``play_button``, ``step_button``,
-    ``reset_button``, ``status``, ``message``, ``image``, ``neurons_toggle`` and ``neurons`` (the box of
-    one image per hidden unit), ``replay``, ``code``.
+    ``reset_button``, ``pictures`` (the picture's buttons), ``status``, ``message``, ``image``,
+    ``neurons_toggle`` and ``neurons`` (the box of one image per hidden unit), ``replay``, ``code``.
     State: ``live`` (the ``LiveRun`` shown), and its ``history``, ``model``, ``x``, ``y``;
     ``last_error`` (the error the message box shows, or None).
     """
 
     def __init__(self, controls=None, *, data=None, resolution: int = RESOLUTION, autorun: bool = True,
-                 neuron_maps: bool = False, **settings):
+                 neuron_maps: bool = False, picture: str = "boundary", **settings):
+        check_picture(picture)
         self._own, names = own_data(data, check_controls(controls), settings, all_controls=controls is None)
         initial = check_settings(settings)          # a notebook's own settings: errors raise here
         # Settings that are not controls stay fixed; lr=None keeps following the optimizer's default,
@@ -64,7 +78,8 @@ class Playground:
                               on_step=self.step, on_reset=self.reset, on_replay=self.show_epoch,
                               on_neurons=lambda: self._guarded(self.view.draw_neurons),
                               on_point=lambda cls, px, py: self._guarded(self.add_point_at, cls, px, py),
-                              on_clear=lambda: self._guarded(self.clear_points))
+                              on_clear=lambda: self._guarded(self.clear_points),
+                              picture=picture, on_picture=lambda: self._guarded(self.show_picture))
         self._drawn = False                         # the data are points drawn (or cleared) by hand
         if autorun:
             self.run()
@@ -89,6 +104,7 @@ class Playground:
     play_button = property(lambda self: self.view.play_button)
     step_button = property(lambda self: self.view.step_button)
     reset_button = property(lambda self: self.view.reset_button)
+    pictures = property(lambda self: self.view.pictures)
     status = property(lambda self: self.view.status)
     message = property(lambda self: self.view.message)
     image = property(lambda self: self.view.image)
@@ -129,7 +145,9 @@ class Playground:
         """A click at pixel (px, py) of the picture: a point of class ``label`` there, if it is on the plane."""
         point = self.view.plane_point(px, py)
         if point is None:
-            self.view.show_note("Click inside the decision boundary's picture (the right one) to add a point there.")
+            where = ("the output node (the decision boundary, on the right)" if self.view.picture == "network"
+                     else "the decision boundary's picture (the right one)")
+            self.view.show_note(f"Click inside {where} to add a point there.")
             return
         self.add_point(*point, label)
 
@@ -151,7 +169,7 @@ class Playground:
             # The browser's slider adds its steps in binary floats (0.1 + 0.01 = 0.11000000000000001):
             # the noise used, and written in the call, is the one the readout shows.
             value = round(float(value), NOISE_DIGITS)
-        return value
+        return setting_value(name, value)
 
     def _apply(self, changes: dict):
         """Merge ``changes`` into the settings; controls get the new values without starting runs."""
@@ -175,10 +193,12 @@ class Playground:
             self._apply(changes)
         s = check_settings(self.settings())
         data = load_data(s, self._own)
-        model = MLP((data.x.shape[1], *s["hidden"], 1), activation=s["activation"],
+        model = MLP((len(s["features"]), *s["hidden"], 1), activation=s["activation"],
                     output_activation=s["output_activation"], seed=s["seed"], init=s["init"])
         run = LiveRun(model, data.x, data.y, epochs=s["epochs"], optimizer=get_optimizer(s["optimizer"], s["lr"]),
-                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test, settings=s)
+                      loss=s["loss"], x_test=data.x_test, y_test=data.y_test, settings=s,
+                      features=None if s["features"] == PLANE else s["features"], batch_size=s["batch_size"],
+                      weight_decay=s["weight_decay"], shuffle_seed=s["seed"])
         self.view.clear_message()
         self.view.start(run)
         return run
@@ -267,6 +287,19 @@ class Playground:
         """Wait for the run being played to finish; True if it did within ``timeout`` seconds."""
         return self._player.wait(timeout)
 
+    def show_picture(self, picture: str | None = None):
+        """Show ``picture`` (a key of ``PICTURES``: "boundary", "network", "gradients"; None: the one the
+        buttons show) of the run: at once if it is stopped (at the replay slider's epoch), else from its
+        next frame. Never raises."""
+        if picture is not None:
+            self._guarded(self.view.choose_picture, picture)
+        if self.live is None or self.playing:
+            return
+        if self.view.replay.value != self.live.epoch:
+            self.show_epoch(self.view.replay.value)
+        else:
+            self._guarded(self._draw, self.live, True)
+
     def show_epoch(self, epoch: int):
         """Draw the state after ``epoch`` updates (the nearest snapshot) without retraining; returns
         the epoch shown, the replay slider moves there. Never raises."""
@@ -317,16 +350,19 @@ def _reraise(exc):
 
 
 def playground(controls=None, *, data=None, neuron_maps: bool = False, resolution: int = RESOLUTION,
-               **settings) -> Playground:
+               picture: str = "boundary", **settings) -> Playground:
     """An experiment panel showing ``controls``, trained once with these settings; display it in a cell.
 
     ``controls``: names from ``CONTROLS`` ("dataset", "lr", "hidden", "activation", "optimizer",
-    "loss", "epochs", "seed", "init", "noise", "test"), in the order given (None: all). The other
+    "loss", "epochs", "seed", "init", "noise", "test", "batch_size", "weight_decay", "features"), in
+    the order given (None: all). The other
     settings stay fixed at the values given; their defaults are ``DEFAULTS`` (the lab's 2-10-10-1
     sigmoid network, GD at its default lr, MSE, 2000 epochs, seed 0, on "xor"). ``data=(x, y)``
     (or ``(x, y, x_test, y_test)``) trains on points of your own instead of a data set.
-    ``neuron_maps=True`` opens the neuron maps; ``resolution`` sets the boundary image's grid.
+    ``neuron_maps=True`` opens the neuron maps; ``picture`` is the picture shown first ("boundary",
+    "network" or "gradients"; buttons switch it); ``resolution`` sets the boundary image's grid.
     Unknown names or invalid settings raise ``ValueError``/``TypeError`` here; afterwards the panel
     shows problems in its message box.
     """
-    return Playground(controls, data=data, neuron_maps=neuron_maps, resolution=resolution, **settings)
+    return Playground(controls, data=data, neuron_maps=neuron_maps, resolution=resolution, picture=picture,
+                      **settings)

@@ -6,13 +6,22 @@ How the settings map onto the package (``format_call`` writes exactly this call)
     bl.train(bl.MLP((2, *hidden, 1), activation=activation, output_activation=<see below>, seed=seed,
                     init=init),
              *bl.load_dataset(dataset, seed=seed, noise=noise), epochs=epochs, lr=lr, optimizer=optimizer,
-             loss=loss)
+             loss=loss, batch_size=batch_size, shuffle_seed=seed, weight_decay=weight_decay)
+
+  and with ``features`` other than ("x1", "x2") the network's inputs are those columns of the points::
+
+    x, y = bl.load_dataset(dataset, seed=seed, noise=noise)
+    bl.train(bl.MLP((len(features), *hidden, 1), ...), bl.add_features(x, features), y, ...)
 
 * ``activation`` follows every hidden layer; the output activation is ``output_activation`` if one
   is given, otherwise "sigmoid", except that ``activation="none"`` means no activation anywhere
   (``settings.resolve_output_activation``).
 * ``seed`` seeds the weight draw, the data set and its noise (the XOR set itself has no randomness).
 * ``lr=None`` takes the optimizer's default (``settings.resolve_lr``); the call shows the value used.
+* ``batch_size=None`` is the full batch (the lab's gradient descent); a number shuffles the points
+  each epoch (``shuffle_seed=seed``) and steps once per batch. ``weight_decay`` is L2's λ (0: none).
+* ``features``: the network's inputs, columns of the points (``bl.add_features``); the pictures still
+  show the plane (x1, x2).
 * ``test=True`` also draws held-out points (``bl.load_test_set``), measured but never trained on.
 * Data of your own (``playground(data=(x, y))``) replaces ``dataset``, ``noise`` and ``test``: the
   call then reads ``bl.train(..., x, y, ...)``, and ``data=(x, y, x_test, y_test)`` brings held-out points.
@@ -30,7 +39,11 @@ from ..validation import as_2d_array, check_binary_labels
 #: The settings of a run and their defaults (the lab's network, on the XOR set).
 DEFAULTS = {"dataset": "xor", "lr": None, "hidden": (10, 10), "activation": "sigmoid",
             "output_activation": None, "optimizer": "gd", "loss": "mse", "epochs": 2000, "seed": 0,
-            "init": "normal", "noise": 0.0, "test": False}
+            "init": "normal", "noise": 0.0, "test": False, "batch_size": None, "weight_decay": 0.0,
+            "features": ("x1", "x2")}
+
+#: The network's inputs when none are chosen: the point's coordinates.
+PLANE = ("x1", "x2")
 
 #: What the dataset setting reads when the data are the user's own, and the settings such data replace.
 YOUR_DATA = "your data"
@@ -135,22 +148,33 @@ def plain_number(value: float) -> str:
 
 
 def format_call(settings: dict) -> str:
-    """The ``backprop_lab`` call (``import backprop_lab as bl``) that reproduces a run: one line, and
-    a second that draws the held-out points when ``test`` is on."""
+    """The ``backprop_lab`` call (``import backprop_lab as bl``) that reproduces a run: one line (two
+    when the inputs are features of the points: the data first), and a last line that draws the
+    held-out points when ``test`` is on."""
     s = check_settings(settings)
-    mlp = f'bl.MLP({(2, *s["hidden"], 1)!r}, activation="{s["activation"]}"'
+    mlp = f'bl.MLP({(len(s["features"]), *s["hidden"], 1)!r}, activation="{s["activation"]}"'
     if s["output_activation"] != "sigmoid":
         mlp += f', output_activation="{s["output_activation"]}"'
     mlp += f', seed={s["seed"]}'
     mlp += ")" if s["init"] == "normal" else f', init="{s["init"]}")'
+    noise = f', noise={plain_number(s["noise"])}' if s["noise"] else ""
+    first = ""
     if s["dataset"] == YOUR_DATA:
         data = "x, y"
-    else:
-        noise = f', noise={plain_number(s["noise"])}' if s["noise"] else ""
+    elif s["features"] == PLANE:
         data = f'*bl.load_dataset("{s["dataset"]}", seed={s["seed"]}{noise})'
-    call = (f'bl.train({mlp}, {data}, epochs={s["epochs"]}, lr={plain_number(s["lr"])}, '
-            f'optimizer="{s["optimizer"]}", loss="{s["loss"]}")')
+    else:
+        first, data = f'x, y = bl.load_dataset("{s["dataset"]}", seed={s["seed"]}{noise})\n', "x, y"
+    if s["features"] != PLANE:
+        names = ", ".join(f'"{name}"' for name in s["features"])
+        data = f"bl.add_features(x, [{names}]), y"
+    extra = ""
+    if s["batch_size"] is not None:
+        extra += f', batch_size={s["batch_size"]}, shuffle_seed={s["seed"]}'
+    if s["weight_decay"]:
+        extra += f', weight_decay={plain_number(s["weight_decay"])}'
+    call = (f'{first}bl.train({mlp}, {data}, epochs={s["epochs"]}, lr={plain_number(s["lr"])}, '
+            f'optimizer="{s["optimizer"]}", loss="{s["loss"]}"{extra})')
     if s["test"] and s["dataset"] != YOUR_DATA:        # the held-out points: measured, never trained on
-        noise = f', noise={plain_number(s["noise"])}' if s["noise"] else ""
         call += f'\nx_test, y_test = bl.load_test_set("{s["dataset"]}", seed={s["seed"]}{noise})'
     return call

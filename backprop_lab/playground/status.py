@@ -60,9 +60,9 @@ def replay_status_html(run, shown: int, model) -> str:
     """The status line while the replay slider shows snapshot epoch ``shown`` (``model`` holds its
     weights): that epoch's accuracy, held-out accuracy and loss, not the run's latest."""
     n = len(run.y)
-    right = correct(model, run.x, run.y)
+    right = correct(model, run.inputs, run.y)
     with np.errstate(all="ignore"):
-        loss = float(run.loss_fn.value(model.forward(run.x), run.y))
+        loss = float(run.loss_fn.value(model.forward(run.inputs), run.y))
     k = run.test_epochs.index(shown) if run.x_test is not None and shown in run.test_epochs else None
     test = "" if k is None else _held_out(run, k)
     return (f"Replay: epoch {shown} of {run.epoch} trained · <b>accuracy {right / n:.1%} ({right}/{n})</b>{test}"

@@ -5,7 +5,10 @@
 message box. A person's actions reach the panel through callbacks; values the view sets itself
 (``quietly``) never do. ``draw(run, final)`` puts a ``LiveRun`` on screen: the picture, the status
 line, the replay slider, the neuron maps and the message box. During an animation the picture is
-a JPEG (ten times faster to encode); a final frame is a PNG.
+a JPEG (ten times faster to encode); a final frame is a PNG. The picture is one of ``PICTURES``,
+chosen with the buttons beside Play: "boundary" (the learning curve and the decision boundary),
+"network" (the network as a graph, ``NetworkPicture``) or "gradients" (each layer's gradient size
+per epoch beside the decision boundary).
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures.plots import DPI
-from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, make_control, with_class
-from .drawing import FIGSIZE, PanelCanvas, curve_title
+from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, dropdown_options, make_control, widget_value, with_class
+from .drawing import FIGSIZE, GRADIENTS_TITLE, PanelCanvas, curve_title
+from .network_picture import NetworkPicture
 from .neuron_box import NeuronBox
 from .points import PointsBox
 from .status import code_html, colour_bar_html, correct, replay_status_html, status_html
@@ -31,6 +35,20 @@ _FULL_ROW = {"width": "auto", "align_self": "stretch"}
 _NOTE_STYLE = ("color:#1f3a5f; background:#eaf2fb; border:1px solid #9dbbe0; border-radius:4px; "
                "padding:4px 8px; margin:2px 0; white-space:pre-wrap")
 
+#: The panel's pictures, and what each shows (the buttons' tooltips).
+PICTURES = {"boundary": "the learning curve and the decision boundary",
+            "network": "the network as a graph: every unit's map, the weights as coloured edges "
+                       "(blue positive, red negative, thicker larger), the decision boundary at the output",
+            "gradients": "how large each layer's weight gradient is, epoch by epoch (log scale): in a deep "
+                         "sigmoid network the first layers get far smaller gradients than the last"}
+
+
+def check_picture(picture: str) -> str:
+    """``picture`` if it is one of ``PICTURES``, else a ``ValueError`` listing them."""
+    if picture not in PICTURES:
+        raise ValueError(f"picture must be one of {', '.join(map(repr, PICTURES))}; got {picture!r}.")
+    return picture
+
 
 class PanelView:
     """The panel's widgets and what they show.
@@ -38,11 +56,11 @@ class PanelView:
     ``values``: the controls to make, name -> initial value. The callbacks, each called without
     arguments unless said: ``on_change(name)`` (a person changed the control ``name``),
     ``on_play(playing)`` (the Play/Pause toggle: True for Play, False for Pause), ``on_step``,
-    ``on_reset``, ``on_replay(epoch)`` (the replay slider moved) and ``on_neurons`` (the neuron maps
-    were turned on).
+    ``on_reset``, ``on_replay(epoch)`` (the replay slider moved), ``on_neurons`` (the neuron maps
+    were turned on) and ``on_picture`` (another picture was chosen).
     Widgets: ``widget`` (the root), ``controls`` (name -> widget), ``play_button``, ``step_button``,
-    ``reset_button``, ``status``, ``message``, ``image``, ``colours`` (the colour bar), ``neurons`` (a
-    ``NeuronBox``), ``replay``, ``code``.
+    ``reset_button``, ``pictures`` (the picture's buttons: ``PICTURES``), ``status``, ``message``,
+    ``image``, ``colours`` (the colour bar), ``neurons`` (a ``NeuronBox``), ``replay``, ``code``.
     Layout: the controls in a grid of fixed cells, the buttons, then the status line on its own row;
     the picture scales down in a narrow notebook.
     State: ``run``, the ``LiveRun`` shown (``start`` sets it); ``error``, the error the message box
@@ -50,7 +68,8 @@ class PanelView:
     """
 
     def __init__(self, values: dict, *, neuron_maps: bool, resolution: int, on_change, on_play, on_step,
-                 on_reset, on_replay, on_neurons, on_point=None, on_clear=None):
+                 on_reset, on_replay, on_neurons, on_point=None, on_clear=None, picture: str = "boundary",
+                 on_picture=None):
         self.run = None
         self.error = None
         self.note = None
@@ -58,7 +77,8 @@ class PanelView:
         self._local = threading.local()             # per thread: see quietly
         self._lock = threading.RLock()              # one drawer at a time: the canvas is not thread-safe
         self._canvas = PanelCanvas(resolution=resolution)
-        self._replay_cache = {}                     # (epoch shown, epochs trained) -> PNG
+        self._network = NetworkPicture(width=round(FIGSIZE[0] * DPI))
+        self._replay_cache = {}                     # (picture, epoch shown, epochs trained) -> PNG
         self.controls = {n: make_control(n, v) for n, v in values.items()}
         for name, w in self.controls.items():
             w.add_class(f"bl-control-{name}")
@@ -78,6 +98,13 @@ class PanelView:
                                   "a finished run has nothing left to train (Reset starts over)", "bl-step", on_step)
         self.reset_button = button("Reset", "undo", "back to epoch 0: the initial weights of this seed",
                                    "bl-reset", on_reset)
+        self.pictures = with_class(widgets.ToggleButtons(options=list(PICTURES), value=check_picture(picture),
+                                                         tooltips=list(PICTURES.values()),
+                                                         tooltip="the picture under the buttons",
+                                                         style={"button_width": "86px"},
+                                                         layout={"flex": "0 0 auto"}), "bl-pictures")
+        self.pictures.observe(lambda change: None if self.quiet or on_picture is None else on_picture(),
+                              names="value")
         # The status line has a row of its own, as wide as the panel: never squeezed beside the buttons.
         self.status = with_class(widgets.HTML("", layout=_FULL_ROW), "bl-status")
         self.message = with_class(widgets.HTML("", layout={"display": "none"}), "bl-message")
@@ -99,15 +126,19 @@ class PanelView:
         self.replay.observe(lambda change: None if self.quiet else on_replay(change["new"]), names="value")
         self.code = with_class(widgets.HTML(""), "bl-code")
         # A grid of fixed cells: a control's place depends only on its order, never on another's width.
-        box = with_class(widgets.GridBox(list(self.controls.values()),
+        # The inputs' toggles take a row of their own, under the grid.
+        gridded = [w for name, w in self.controls.items() if name != "features"]
+        box = with_class(widgets.GridBox(gridded,
                                          layout={"grid_template_columns": f"repeat(auto-fill, {WIDTH})",
                                                  "grid_gap": "0px 8px", "width": "100%",
-                                                 "display": "grid" if self.controls else "none"}),
+                                                 "display": "grid" if gridded else "none"}),
                          "bl-controls")
         buttons = with_class(widgets.HBox([self.play_button, self.step_button, self.reset_button,
-                                           self.neurons.toggle], layout={"flex_flow": "row wrap"}), "bl-buttons")
-        self.widget = with_class(widgets.VBox([box, buttons, self.status, self.message, self.image, self.colours,
-                                               self.points.box, self.neurons.box, self.replay, self.code],
+                                           self.neurons.toggle, self.pictures], layout={"flex_flow": "row wrap"}),
+                             "bl-buttons")
+        inputs = [self.controls["features"]] if "features" in self.controls else []
+        self.widget = with_class(widgets.VBox([box, *inputs, buttons, self.status, self.message, self.image,
+                                               self.colours, self.points.box, self.neurons.box, self.replay, self.code],
                                               layout={"width": "100%", "max_width": "900px"}), "bl-playground")
 
     # ---- values set by the view itself ----------------------------------------------------------
@@ -136,23 +167,38 @@ class PanelView:
                 w.min, w.max = min(w.min, np.floor(exponent)), max(w.max, np.ceil(exponent))
             elif name in ("epochs", "noise"):
                 w.min, w.max = min(w.min, value), max(w.max, value)
-            w.value = value
+            elif name in ("batch_size", "weight_decay"):
+                w.options = dropdown_options(name, value)
+            w.value = widget_value(name, value)
+
+    @property
+    def picture(self) -> str:
+        """The picture shown: a key of ``PICTURES``."""
+        return self.pictures.value
+
+    def choose_picture(self, picture: str):
+        """Set the picture buttons to ``picture`` (quietly); ``ValueError`` if it is not one of ``PICTURES``."""
+        with self.quietly():
+            self.pictures.value = check_picture(picture)
 
     def plane_point(self, px: float, py: float):
-        """The point (x1, x2) of the plane under pixel (px, py) of the picture, or None outside the boundary."""
+        """The point (x1, x2) of the plane under pixel (px, py) of the picture, or None outside the decision
+        boundary (the right-hand plot, or the network picture's output node)."""
         with self._lock:
-            return self._canvas.plane_point(px, py)
+            drawer = self._network if self.picture == "network" else self._canvas
+            return drawer.plane_point(px, py)
 
     def pixel(self, x1: float, x2: float) -> tuple[float, float]:
         """The pixel of the picture where the point (x1, x2) of the plane is drawn (origin top left)."""
         with self._lock:
-            return self._canvas.pixel(x1, x2)
+            drawer = self._network if self.picture == "network" else self._canvas
+            return drawer.pixel(x1, x2)
 
     # ---- the run shown ---------------------------------------------------------------------------
     def start(self, run):
         """Show ``run`` from now on: its points on the canvas; frames of the run shown before are dropped."""
         with self._lock:
-            self._canvas.start(run.x, run.y, run.x_test, run.y_test, epochs=run.epochs)
+            self._canvas.start(run.x, run.y, run.x_test, run.y_test, epochs=run.epochs, net_inputs=run.net_inputs)
             self.run, self._replay_cache = run, {}
 
     def draw(self, run, final: bool):
@@ -162,19 +208,18 @@ class PanelView:
             if run is not self.run:
                 return None
             if run.epochs != self._canvas.epochs:       # Play carried the run on: the curve's axis grows
-                self._canvas.start(run.x, run.y, run.x_test, run.y_test, epochs=run.epochs)
+                self._canvas.start(run.x, run.y, run.x_test, run.y_test, epochs=run.epochs,
+                                   net_inputs=run.net_inputs)
             h = run.history()
-            right = correct(run.model, run.x, run.y)
-            test = None if run.x_test is None else (run.test_epochs, run.test_loss)
+            right = correct(run.model, run.inputs, run.y)
             # While it plays, the status line gives the epoch (a title's glyphs cost a quarter of a frame).
             title = f"Epoch {run.epoch}: {right}/{len(run.y)} correct" if final else ""
-            picture = self._canvas.frame(run.model, h.loss, test, title=title, curve_title=curve_title(h.diverged_at),
-                                         diverged_at=h.diverged_at, fmt="png" if final else "jpeg")
+            picture = self._picture(run, run.model, h, title=title, fmt="png" if final else "jpeg")
             with self.image.hold_sync():                # one message, one redraw in the browser
                 self.image.format, self.image.value = ("png" if final else "jpeg"), picture
             self.status.value = status_html(run, h, right, final)
             if self.neurons.shown:
-                self.neurons.draw(run.model, run.x, "png" if final else "bmp")
+                self.neurons.draw(run.model, run.x, "png" if final else "bmp", features=run.features)
             with self.quietly():
                 self.replay.max = max(self.replay.max, run.epoch)
                 self.replay.value = run.epoch
@@ -183,7 +228,7 @@ class PanelView:
                 self.replay.step = run.every
                 self.replay.disabled = not final or run.epoch == 0
             if final:
-                self._replay_cache[run.epoch, run.epoch] = picture
+                self._replay_cache[self.picture, run.epoch, run.epoch] = picture
                 self.show_playing(False)
                 self.code.value = code_html(run.settings)
             if h.diverged:
@@ -204,21 +249,32 @@ class PanelView:
             self.replay.value = shown
         model = run.snapshot_model(j)
         if shown == run.epoch:                           # back at the latest epoch: the run's own status
-            self.status.value = status_html(run, run.history(), correct(model, run.x, run.y), True)
+            self.status.value = status_html(run, run.history(), correct(model, run.inputs, run.y), True)
         else:
             self.status.value = replay_status_html(run, shown, model)
-        png = self._replay_cache.get((shown, run.epoch))   # (epoch shown, epochs trained): the curve differs
+        key = (self.picture, shown, run.epoch)           # (picture, epoch shown, epochs trained): the curve differs
+        png = self._replay_cache.get(key)
         if png is None:
-            test = None if run.x_test is None else (run.test_epochs, run.test_loss)
             with self._lock:
-                png = self._canvas.frame(model, run.history().loss, test, epoch=shown,
-                                         title=f"Epoch {shown}: {correct(model, run.x, run.y)}/{len(run.y)} correct")
-            self._replay_cache[shown, run.epoch] = png
+                png = self._picture(run, model, run.history(), epoch=shown,
+                                    title=f"Epoch {shown}: {correct(model, run.inputs, run.y)}/{len(run.y)} correct")
+            self._replay_cache[key] = png
         with self.image.hold_sync():
             self.image.format, self.image.value = "png", png
         if self.neurons.shown:
-            self.neurons.draw(model, run.x)
+            self.neurons.draw(model, run.x, features=run.features)
         return shown
+
+    def _picture(self, run, model, h, *, title: str, epoch=None, fmt: str = "png") -> bytes:
+        """The chosen picture of ``run`` with ``model``'s weights (the run's, or a snapshot's) and the
+        history ``h``: the network graph, or the curves (loss or gradients) beside the boundary."""
+        if self.picture == "network":
+            return self._network.frame(model, run.x, run.y, run.features, fmt=fmt)
+        test = None if run.x_test is None else (run.test_epochs, run.test_loss)
+        gradients = self.picture == "gradients"
+        return self._canvas.frame(model, h.loss, test, epoch=epoch, title=title, fmt=fmt,
+                                  curve_title=GRADIENTS_TITLE if gradients else curve_title(h.diverged_at),
+                                  diverged_at=h.diverged_at, grad_rms=h.grad_rms if gradients else None)
 
     def draw_neurons(self):
         """Draw the neuron maps of the run shown, from its last snapshot, in a copy: a playing run's model
@@ -230,7 +286,7 @@ class PanelView:
         with self._lock:
             model = copy.deepcopy(run.model)
             model.load_state_dict(run.snapshots[-1])
-            self.neurons.draw(model, run.x)
+            self.neurons.draw(model, run.x, features=run.features)
 
     # ---- buttons and messages --------------------------------------------------------------------
     def show_playing(self, playing: bool):
