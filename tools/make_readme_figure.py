@@ -31,8 +31,9 @@ fig.savefig(DOCS / "xor_result.png")
 print("wrote xor_result.png")
 
 # The panel's own pictures: the PNG its image widget holds once the run has finished.
-for name, settings in {"playground_network.png": dict(picture="network", hidden=(10, 10)),
-                       "playground_gradients.png": dict(picture="gradients", hidden=(10, 10, 10, 10), epochs=3000)}.items():
+PICTURES = {"playground_network.png": dict(picture="network", hidden=(10, 10)),
+            "playground_gradients.png": dict(picture="gradients", hidden=(10, 10, 10, 10), epochs=3000)}
+for name, settings in PICTURES.items():
     panel = playground(controls=(), dataset="xor", **{"lr": 1.0, "epochs": 2000, "seed": 0, **settings})
     assert panel.last_error is None, panel.last_error
     (DOCS / name).write_bytes(panel.image.value)
