@@ -13,7 +13,7 @@ import pytest
 import backprop_lab as bl
 from backprop_lab.figures.network import node_values
 from backprop_lab.playground.controls import FULL_BATCH
-from backprop_lab.playground.drawing import MAX_POINTS, thin
+from backprop_lab.playground.drawing import MAX_POINTS, OUTPUT_GRADIENT_COLOUR, thin
 from backprop_lab.playground.images import colour_image, colour_table
 from backprop_lab.playground.live import LiveRun
 from backprop_lab.playground.network_picture import EDGE_RGB, NetworkPicture
@@ -252,3 +252,15 @@ def test_the_pictures_as_plain_functions_for_a_notebook():
     plain = bl.train(bl.MLP((2, 6, 1), seed=0), x, y, epochs=20, lr=1.0, print_fn=None)
     with pytest.raises(ValueError, match="record_gradients=True"):
         render_run(plain.model, plain, x, y, gradients=True)
+
+
+def test_the_output_layer_s_gradient_is_always_the_red_line():
+    x, y = bl.load_dataset("xor", seed=0)
+    canvas = PanelCanvas()
+    canvas.start(x, y, epochs=20)
+    for hidden in [(3,), (3, 3), (3, 3, 3, 3)]:
+        h = bl.train(bl.MLP((2, *hidden, 1), seed=0), x, y, epochs=20, lr=1.0, record_gradients=True, print_fn=None)
+        canvas.frame(h.model, h.loss, grad_rms=h.grad_rms)
+        shown = [line for line in canvas.gradient_lines if line.get_visible()]
+        assert len(shown) == len(hidden) + 1 and shown[-1].get_color() == OUTPUT_GRADIENT_COLOUR
+        assert OUTPUT_GRADIENT_COLOUR not in [line.get_color() for line in shown[:-1]]

@@ -24,10 +24,11 @@ from .images import boundary_rgb, colour_table, encode
 FIGSIZE = (7.0, 2.8)
 RESOLUTION = 80                   # boundary image: grid points per side
 TINTS = 0.45                      # the boundary image's colours mixed with white (as plot_decision_boundary's alpha)
-#: The gradient lines, layer 1 first (the output layer's is the last used): dark to light, as the
-#: signal fades on its way back.
+#: The gradient lines: the hidden layers dark to light, layer 1 first, as the signal fades on its way
+#: back (a deeper network's further layers repeat them dashed), and the output layer's always red.
+HIDDEN_GRADIENT_COLOURS = ("#1b3a6b", "#2f7fc1", "#6bb3d9", "#f28e2b")
+OUTPUT_GRADIENT_COLOUR = "#e15759"
 GRADIENTS_TITLE = "Gradient size by layer (RMS)"
-GRADIENT_COLOURS = ("#1b3a6b", "#2f7fc1", "#6bb3d9", "#f28e2b", "#e15759")
 
 
 class PanelCanvas:
@@ -71,7 +72,7 @@ class PanelCanvas:
         self.points = bx.scatter([], [], s=18, edgecolors="k", linewidths=0.4, animated=True)
         self.test_points = bx.scatter([], [], facecolors="w", s=16, linewidths=1.2, marker="s", animated=True)
         self.boundary_title = bx.set_title("Decision boundary", fontsize="medium", animated=True)
-        self.gradient_lines = [ax.plot([], [], lw=1.3, color=c, animated=True)[0] for c in GRADIENT_COLOURS]
+        self.gradient_lines = [ax.plot([], [], lw=1.3, animated=True)[0] for _ in range(5)]
         self._dynamic = [self.train_line, self.test_line, self.cross, self.marker, self.image, self.points,
                          self.test_points, self.boundary_title, *self.gradient_lines]
         self.gradients = None                    # the number of gradient lines shown (None: the loss)
@@ -138,10 +139,13 @@ class PanelCanvas:
         self.gradients = layers
         ax = self.ax_curve
         while layers is not None and len(self.gradient_lines) < layers:     # a deeper network: more lines
-            colour = GRADIENT_COLOURS[len(self.gradient_lines) % len(GRADIENT_COLOURS)]
-            line, = ax.plot([], [], lw=1.3, ls="--", color=colour, animated=True)
+            line, = ax.plot([], [], lw=1.3, animated=True)
             self.gradient_lines.append(line)
             self._dynamic.append(line)
+        for j, line in enumerate(self.gradient_lines[:layers or 0]):
+            hidden = len(HIDDEN_GRADIENT_COLOURS)
+            line.set_color(OUTPUT_GRADIENT_COLOUR if j == layers - 1 else HIDDEN_GRADIENT_COLOURS[j % hidden])
+            line.set_linestyle("-" if j < hidden or j == layers - 1 else "--")
         for line in (self.train_line, self.test_line):
             line.set_visible(layers is None)
         for j, line in enumerate(self.gradient_lines):
