@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import browser_harness as harness
+
 NAME = "08_hidden_units.ipynb"
 DOCS_PNG = Path(__file__).resolve().parents[2] / "docs" / "playground.png"
 MAX_DOCS_PNG_BYTES = 150_000
@@ -32,13 +34,17 @@ def test_panel_renders_after_run_all(nb, artifacts):
     assert nb.panel.locator(".bl-hidden-units:visible").count() == 2   # one units slider per hidden layer
     assert nb.panel.locator(".bl-control-seed input").input_value() == "0"
 
-    shot = artifacts / "playground-07.png"
+    shot = artifacts / "playground-08.png"
+    # A window tall enough for the whole panel: a taller panel than the window would be shot scrolled,
+    # under the notebook's toolbar.
+    nb.set_window(harness.VIEWPORT["width"], 1500)
     nb.panel.screenshot(path=str(shot))
+    nb.set_window(harness.VIEWPORT["width"], harness.VIEWPORT["height"])
     if os.environ.get("BACKPROP_LAB_UPDATE_SCREENSHOT") or not DOCS_PNG.exists():
         # A palette of 256 colours (the panel has far fewer that matter) keeps the README's figure small.
         from PIL import Image
 
-        small = artifacts / "playground-07-small.png"
+        small = artifacts / "playground-08-small.png"
         Image.open(shot).convert("RGB").quantize(256).save(small, optimize=True)
         size = small.stat().st_size
         assert size < MAX_DOCS_PNG_BYTES, f"the panel screenshot is {size} bytes; the README's figure must stay small"
