@@ -15,7 +15,9 @@ Method (benchmarks/README.md, "issue 19"):
    does for a plain one), and ``np.ascontiguousarray`` records its copy; ``numpy`` is restored after.
    Warm-up epochs run first (not recorded: the buffers are allocated then), then one epoch is
    recorded. Each record keeps a copy of the call's inputs and ``out=`` arrays, with their values at
-   that moment and their memory layout (strides and the offset into their buffer).
+   that moment and their memory layout (strides and the offset into their buffer); an array passed
+   twice to one call (an in-place call: ``z += b``, ``np.multiply(g, d, out=g)``) gets one copy, so
+   the replay is in place as the engine's call is.
 2. **Check.** The same batch trained without tracing ends with the same weights bit for bit, so the
    recording changed nothing the engine computed.
 3. **Time.** Each recorded call is replayed alone on its copies, ``reps`` times, timing each call
@@ -23,7 +25,8 @@ Method (benchmarks/README.md, "issue 19"):
    ``out=`` array that is also an input (``z += b``, ``w -= ...``) is restored between calls,
    outside the timed part. The floor is the sum over calls of each call's median.
 
-What is not counted: creating views (``z[blk]``, ``.mT``, ``reshape``), Python's own work
+What is not counted: creating views (``z[blk]``, ``.mT``, ``reshape``; the engine makes its block views
+once, but ``affine.py`` makes ``.mT`` per call), Python's own work
 (loops, attribute look-ups, function calls of the package), and the engine's allocations, which NumPy
 makes inside the calls (they are in each call's time, as in the engine). Each call runs with its
 inputs hot in cache, as they mostly are in the engine. So the floor is what an engine making the
@@ -82,12 +85,17 @@ def _plain(value):
     return value
 
 
-def _copy(value):
-    """``value`` for a later replay: arrays as ``_layout_copy``, tuples element by element."""
+def _copy(value, memo):
+    """``value`` for a later replay: arrays as ``_layout_copy``, tuples element by element. Within one
+    call, the same array (the same memory, shape and strides) passed twice gets one copy (``memo``), so
+    an in-place call such as ``z += b`` or ``np.multiply(g, d, out=g)`` is replayed in place, as run."""
     if isinstance(value, np.ndarray):
-        return _layout_copy(value)
+        key = (value.__array_interface__["data"][0], value.shape, value.strides, value.dtype.str)
+        if key not in memo:
+            memo[key] = _layout_copy(value)
+        return memo[key]
     if isinstance(value, tuple):
-        return tuple(_copy(v) for v in value)
+        return tuple(_copy(v, memo) for v in value)
     return value
 
 
@@ -104,7 +112,9 @@ class _Recorder:
 
     def add(self, name, function, args, kwargs):
         if self.on:
-            self.calls.append((name, function, _copy(tuple(args)), {k: _copy(v) for k, v in kwargs.items()}))
+            memo = {}
+            args = _copy(tuple(args), memo)
+            self.calls.append((name, function, args, {k: _copy(v, memo) for k, v in kwargs.items()}))
 
 
 _RECORDER = _Recorder()

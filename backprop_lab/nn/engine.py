@@ -10,10 +10,13 @@ here is the bookkeeping that makes them fast, and **speed tricks live here and o
   order of ``parameters_to_vector(MLP(sizes).parameters())``): (P,) for one network, (K, P) for K,
   with views W_i (n_in, n_out) / (K, n_in, n_out) and b_i (1, n_out) / (K, 1, n_out); gradients
   ``grad`` and optimizer state shaped like ``flat``, so one ``update_flat`` steps everything;
-* pre-activations, dL/dz and dL/da in buffers reused every epoch (``out=``); the first layer's dL/dx,
+* pre-activations, dL/dz and dL/da in buffers reused every epoch (``out=``), one set per batch size,
+  with everything an epoch passes to the NumPy calls (buffers, views of blocks, bound functions)
+  looked up once per layer, not per epoch; dL/dz written in place over dL/da; the first layer's dL/dx,
   which nothing uses, is not computed; no shape checks per epoch (the caller checked x and y once);
 * for K networks: x (N, d) shared by all (``x @ W_1`` broadcasts to (K, N, h_1)), and the element-wise
-  activations called on blocks of networks (``_BLOCK_ELEMENTS``).
+  activations called on blocks of networks where a layer is larger than ``_BLOCK_ELEMENTS`` (the
+  1-unit output layer of 64 networks is one call), their output written back over ``z``.
 
 With K = 1 the arrays are the layers' own 2-D shapes and the operations those of ``Linear`` and
 ``Activation`` in the same order, so ``train`` gives the same numbers bit for bit on either engine
@@ -33,9 +36,11 @@ from .layers import Linear, parameters_to_vector
 from .model import MLP, Sequential
 
 #: For K networks, the element-wise definitions (activation, derivative) are called on blocks of
-#: networks of about this many elements (16 networks of 100 × 10). Measured on the dev VM
-#: (benchmarks/README.md): one call on a whole (64, 100, 10) stack spends more time in page faults
-#: for its fresh 512 kB temporaries than in arithmetic; much smaller blocks pay NumPy's per-call overhead.
+#: networks of about this many elements (16 networks of 100 × 10), layer by layer: a layer of at most
+#: this many elements is one call. Measured on the dev VM (benchmarks/README.md): one call on a whole
+#: (64, 100, 10) stack spends more time in page faults and cache misses for its fresh 512 kB
+#: temporaries than in arithmetic (8000, 16000, 32000, 64000: 19.1, 18.5, 19.9, 24.1 µs per
+#: network-epoch); much smaller blocks pay NumPy's per-call overhead.
 _BLOCK_ELEMENTS = 16000
 
 #: The methods whose code an activation's ``elementwise = True`` vouches for.
@@ -87,28 +92,36 @@ class FlatNetworks:
         self.values, grads = [v for v, _ in views], [g for _, g in views]
         self.params = list(zip(self.values[0::2], self.values[1::2]))
         self.grads = list(zip(grads[0::2], grads[1::2]))
-        self._n = None
+        self._n, self._by_n = None, {}
 
     def _buffers(self, n):
-        """Arrays reused every epoch, for N = n samples: pre-activations ``z``, dL/dz and dL/da per layer
-        ((N, h_i) or (K, N, h_i)), the layer outputs for K networks, and the blocks of networks; and per
-        layer the tuple of what ``forward`` / ``backward`` use, looked up once here, not every epoch."""
-        widths = self.sizes[1:]
-        self._z = [np.empty((*self.lead, n, h)) for h in widths]
-        self._dz = [np.empty((*self.lead, n, h)) for h in widths]
-        self._da = [None] + [np.empty((*self.lead, n, h)) for h in widths[:-1]]   # dL/d(input) of layer i
-        if self.lead:
-            self._a = [np.empty((*self.lead, n, h)) for h in widths]
-            step = max(1, _BLOCK_ELEMENTS // (n * max(widths)))
-            self._blocks = [slice(i, i + step) for i in range(0, self.lead[0], step)]
-        else:
-            self._a, self._blocks = [None] * len(widths), None
-        self._forward_steps = [(W, b, z, act.function, a)
-                               for (W, b), act, z, a in zip(self.params, self.acts, self._z, self._a)]
-        self._backward_steps = [(act.derivative, dz, W, (da, W_grad, b_grad), da is not None)
-                                for (W, _), act, dz, da, (W_grad, b_grad)
-                                in zip(self.params, self.acts, self._dz, self._da, self.grads)][::-1]
-        self._n = n
+        """Arrays reused every epoch, for N = n samples, and per layer the tuple of what ``forward`` /
+        ``backward`` use, looked up once here, not every epoch; kept per n (mini-batches: the full set and
+        the batch sizes). Per layer: the pre-activations ``z`` and dL/d(input) ``da`` ((N, h) or (K, N, h));
+        dL/dz is written in place over the dL/da that the layer above wrote (nothing reads it after), the
+        top layer's into a buffer of its own. For K networks whose layer is larger than a block
+        (``_BLOCK_ELEMENTS``), the activation is called block by block, on views made here, and written
+        back over ``z`` (which nothing reads after): the layer's output is then ``z`` itself."""
+        if n in self._by_n:
+            self._n, self._z, self._forward_steps, self._backward_steps = n, *self._by_n[n]
+            return
+        lead, widths = self.lead, self.sizes[1:]
+        z = [np.empty((*lead, n, h)) for h in widths]
+        da = [None] + [np.empty((*lead, n, h)) for h in widths[:-1]]          # dL/d(input) of layer i
+        dz = da[1:] + [np.empty((*lead, n, widths[-1]))]                       # dL/dz of layer i
+        forward, backward = [], []
+        for (W, b), act, (W_grad, b_grad), z_i, da_i, dz_i, h in zip(self.params, self.acts, self.grads, z, da, dz,
+                                                                       widths):
+            step = max(1, _BLOCK_ELEMENTS // (n * h))
+            if not lead or step >= lead[0]:
+                blocks = None                                                  # one call on the whole array
+            else:
+                blocks = tuple((blk, z_i[blk], dz_i[blk]) for blk in
+                               (slice(i, i + step) for i in range(0, lead[0], step)))
+            forward.append((W, b, z_i, act.function, blocks))
+            backward.append((act.derivative, dz_i, W, (da_i, W_grad, b_grad), da_i is not None, blocks))
+        self._by_n[n] = z, forward, backward[::-1]
+        self._n, self._z, self._forward_steps, self._backward_steps = n, *self._by_n[n]
 
     def keep(self, mask):
         """K networks: drop those where ``mask`` (K,) is False (they diverged): their weights stop changing."""
@@ -122,34 +135,38 @@ class FlatNetworks:
         output are kept for ``backward``."""
         if self._n != len(x):
             self._buffers(len(x))
-        self._inputs = inputs = []
+        self._inputs = inputs = [x]
         a = x
-        for W, b, z, function, out in self._forward_steps:
-            inputs.append(a)
-            affine_forward(a, W, b, out=z)                                  # z = a @ W + b
-            if out is None:
+        for W, b, z, function, blocks in self._forward_steps:
+            affine_forward(a, W, b, z)                                         # z = a @ W + b
+            if blocks is None:
                 a = function(z)
             else:
-                for blk in self._blocks:
-                    out[blk] = function(z[blk])
-                a = out
-        self._out = a
+                for _, z_blk, _ in blocks:
+                    z_blk[...] = function(z_blk)
+                a = z
+            inputs.append(a)
+        self._out = inputs.pop()
         return a
 
     def backward(self, grad):
         """Fill ``grad`` from dL/d(output), layer by layer in reverse, as ``Sequential.backward``."""
         out = self._out
-        for (derivative, dz, W, buffers, need_dx), x in zip(self._backward_steps, reversed(self._inputs)):
-            if self._blocks is None:
-                np.multiply(grad, derivative(out), out=dz)                   # dL/dz = dL/da · f'(z)
+        for (derivative, dz, W, buffers, need_dx, blocks), x in zip(self._backward_steps, reversed(self._inputs)):
+            if blocks is None:
+                np.multiply(grad, derivative(out), out=dz)                     # dL/dz = dL/da · f'(z)
+            elif grad is dz:                                                   # in place, over dL/da
+                for _, out_blk, dz_blk in blocks:
+                    np.multiply(dz_blk, derivative(out_blk), out=dz_blk)
             else:
-                for blk in self._blocks:
-                    np.multiply(grad[blk], derivative(out[blk]), out=dz[blk])
-            grad = affine_backward(x, W, dz, out=buffers, need_dx=need_dx)[0]
+                for blk, out_blk, dz_blk in blocks:
+                    np.multiply(grad[blk], derivative(out_blk), out=dz_blk)
+            grad = affine_backward(x, W, dz, buffers, need_dx)[0]
             out = x
 
     def last_pass(self) -> list:
-        """Per layer, (its input, its pre-activation z) in the last ``forward``; [] before any."""
+        """Per layer, (its input, its pre-activation z) in the last ``forward``; [] before any. For one
+        network (K = 1); for K networks in blocks, ``z`` holds the activation's output instead."""
         return [] if self._n is None else list(zip(self._inputs, self._z))
 
     def step(self):
