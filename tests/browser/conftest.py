@@ -134,6 +134,11 @@ def notebooks(lab_server, browser):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     global _LAST_BROWSER_TEST
+    # The browser tests that start a Playwright of their own (the student's `make lab`) run after every
+    # test of the shared pages, which are closed after the last of them: two sync Playwrights cannot
+    # run in one thread. (A stable sort: everything else keeps its order.)
+    items.sort(key=lambda item: "/browser/" in item.nodeid.replace("\\", "/")
+               and "notebooks" not in getattr(item, "fixturenames", ()))
     users = [item.nodeid for item in items if "notebooks" in getattr(item, "fixturenames", ())]
     _LAST_BROWSER_TEST = users[-1] if users else None
 
