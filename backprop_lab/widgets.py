@@ -9,7 +9,8 @@ or Play is pressed: the learning curves and the decision boundary move as the ne
 The code lives in ``backprop_lab.playground``, one idea per module:
 
 * ``panel_settings``: the settings, their check, the data they name, the reproducing call;
-* ``controls``: one widget per setting;
+* ``controls``: one widget per setting; ``compound``: the controls made of several widgets (hidden
+  layers and units, the input toggles); ``look``: their widths and tooltips;
 * ``live``: a run advanced in chunks (``LiveRun``) and the worker thread that plays it (``Player``);
 * ``drawing``: the fast picture (``PanelCanvas``: curves or gradients beside the boundary);
   ``network_picture``: the network as a graph, in pixels; ``images``: pictures straight from arrays (neuron maps);
@@ -17,7 +18,8 @@ The code lives in ``backprop_lab.playground``, one idea per module:
   the replay pictures, the message box); ``neuron_box``: ``NeuronBox``, the neuron maps under it;
 * ``panel``: ``Playground`` and ``playground``: the settings, the worker, the methods the buttons call.
 """
-from .playground.controls import CONTROLS, HiddenUnits
+from .playground.compound import HiddenUnits
+from .playground.controls import CONTROLS
 from .playground.drawing import PanelCanvas, render_run
 from .playground.network_picture import render_network
 from .playground.panel import Playground, playground

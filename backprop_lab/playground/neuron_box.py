@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures.network import network_layers
-from .controls import TOGGLE_LAYOUT, with_class
 from .images import MAP_COLUMNS, MAP_GAP, neuron_map_images
+from .look import TOGGLE_LAYOUT, with_class
 
 NEURON_PX = 44                        # a neuron map's size on screen (scaled down in a narrow notebook)
 MAP_RESOLUTION = 24                   # a neuron map's pixels per side

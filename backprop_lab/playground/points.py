@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from .controls import with_class
+from .look import with_class
 
 CLASSES = (("0 (red)", 0), ("1 (blue)", 1))
 

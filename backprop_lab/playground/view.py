@@ -21,8 +21,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..figures.plots import DPI
-from .controls import BUTTON_LAYOUT, STYLE, WIDTH, PlayButton, dropdown_options, make_control, widget_value, with_class
+from .controls import PlayButton, dropdown_options, make_control, widget_value
 from .drawing import FIGSIZE, GRADIENTS_TITLE, PanelCanvas, curve_title
+from .look import BUTTON_LAYOUT, STYLE, WIDTH, with_class
 from .network_picture import NetworkPicture
 from .neuron_box import NeuronBox
 from .points import PointsBox
