@@ -72,16 +72,11 @@ def live_run(panel):
     """What the playground does when a control changes: ``play(restart=True)`` (what the control's
     callback calls) starts a new run with the panel's settings in the worker thread. Returns (ms to
     the first frame on the image widget, ms to the final frame), timed from the call."""
-    frames = []
-    observer = lambda change: frames.append(time.perf_counter())     # noqa: E731
-    panel.image.observe(observer, names="value")
-    try:
+    with playground_views.frames_of(panel) as frames:
         t0 = time.perf_counter()
         panel.play(restart=True)
         if not panel.wait(60):
             raise RuntimeError("the playground's run did not finish within 60 s")
-    finally:
-        panel.image.unobserve(observer, names="value")
     return (frames[0] - t0) * 1e3, (frames[-1] - t0) * 1e3
 
 

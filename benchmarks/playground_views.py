@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -36,19 +37,27 @@ PANEL = dict(controls=("dataset", "hidden", "lr", "activation", "optimizer", "se
              hidden=(10, 10), lr=1.0, epochs=2000, seed=0, test=True, neuron_maps=True)
 
 
+@contextlib.contextmanager
+def frames_of(panel):
+    """A list that fills with the time (``time.perf_counter``) of every change of the panel's image
+    (every frame sent to the browser) while the ``with`` block runs."""
+    times = []
+    observer = lambda change: times.append(time.perf_counter())      # noqa: E731
+    panel.image.observe(observer, names="value")
+    try:
+        yield times
+    finally:
+        panel.image.unobserve(observer, names="value")
+
+
 def play_fps(picture: str, seconds: float) -> float:
     """Frames per second that Play (on until Pause) puts on the image widget, with ``picture`` shown."""
     panel = playground(picture=picture, **PANEL)
-    frames = []
-    observer = lambda change: frames.append(time.perf_counter())     # noqa: E731
-    panel.image.observe(observer, names="value")
-    try:
+    with frames_of(panel) as frames:
         t0 = time.perf_counter()
         panel.play(on=True)
         time.sleep(seconds)
         panel.pause()
-    finally:
-        panel.image.unobserve(observer, names="value")
     return sum(1 for t in frames if t - t0 <= seconds) / seconds
 
 
